@@ -1,0 +1,1 @@
+"""Importing files into Tripod: read and decode, map columns, validate, resolve codes, write, report."""

@@ -1,0 +1,143 @@
+"""CLI commands `import`, `load` and `seed`: thin wrappers over core.importing.load."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.db import init_db, make_engine
+from core.importing.engine import ImportRefused, ImportResult
+from core.importing.kinds import LOAD_ORDER
+from core.importing.load import import_path, load_folder, seed_demo
+
+EXIT_REFUSED = 2
+
+
+def _print_result(result: ImportResult, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    counts = "  ".join(f"{k}={v}" for k, v in result.counts().items())
+    state = "committed" if result.committed else ("dry run" if result.dry_run else "refused")
+    print(f"{result.kind}: {counts}  [{state}]")
+    if result.message_code:
+        print(result.message("en"))
+    rejected = result.outcomes[result.outcomes["outcome"] == "rejected"]
+    for row in rejected.head(20).itertuples():
+        print(f"  row {row.row}: {row.column}: {row.reason_en}", file=sys.stderr)
+    if len(rejected) > 20:
+        print(f"  ... and {len(rejected) - 20} more rejected rows", file=sys.stderr)
+
+
+def _configure_import(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Load one canonical CSV file (see docs/formats.md)."
+    parser.add_argument("kind", choices=LOAD_ORDER)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--source", default="callcenter", help="system the complaint ids come from")
+    parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    parser.add_argument(
+        "--skip-rejected", action="store_true", help="write the valid rows even when some rows are rejected"
+    )
+    parser.add_argument("--user", default="cli", help="name recorded on the upload")
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    if not args.file.exists():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return EXIT_REFUSED
+    engine = make_engine()
+    init_db(engine)
+    try:
+        result = import_path(
+            engine,
+            args.kind,
+            args.file,
+            source=args.source,
+            username=args.user,
+            dry_run=args.dry_run,
+            on_reject="skip" if args.skip_rejected else "refuse",
+        )
+    except ImportRefused as exc:
+        if args.format == "json":
+            print(json.dumps({"kind": args.kind, "committed": False, "message": exc.message("en")}))
+        print(f"error: {exc.message('en')}", file=sys.stderr)
+        return EXIT_REFUSED
+    _print_result(result, args.format)
+    return 0 if (result.committed or result.dry_run) else EXIT_REFUSED
+
+
+def _configure_load(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Load every canonical file present in a folder, in dependency order."
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _run_folder(engine, folder: Path | None, fmt: str) -> int:  # type: ignore[no-untyped-def]
+    def report(kind: str, step: int, total: int) -> None:
+        if fmt == "text":
+            print(f"[{step}/{total}] {kind} ...", flush=True)
+
+    if folder is None:
+        try:
+            summary = seed_demo(engine, progress=report)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        if fmt == "json":
+            print(json.dumps(summary, ensure_ascii=False))
+        else:
+            print(f"demo organisation loaded from {summary['folder']}")
+        return 0
+    outcome = load_folder(engine, folder, username="cli", progress=report)
+    if fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "ok": outcome.ok,
+                    "refused": outcome.refused,
+                    "message": outcome.refusal,
+                    "files": {k: r.to_dict() for k, r in outcome.results.items()},
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for result in outcome.results.values():
+            _print_result(result, "text")
+    if not outcome.ok:
+        print(f"error: stopped at {outcome.refused}: {outcome.refusal}", file=sys.stderr)
+        return EXIT_REFUSED
+    if not outcome.results:
+        print(f"error: no canonical files found in {folder}", file=sys.stderr)
+        return EXIT_REFUSED
+    return 0
+
+
+def _run_load(args: argparse.Namespace) -> int:
+    if not args.folder.is_dir():
+        print(f"error: not a folder: {args.folder}", file=sys.stderr)
+        return EXIT_REFUSED
+    engine = make_engine()
+    init_db(engine)
+    return _run_folder(engine, args.folder, args.format)
+
+
+def _configure_seed(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Load the demo organisation from seed_data/ (through the importer)."
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _run_seed(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    init_db(engine)
+    return _run_folder(engine, None, args.format)
+
+
+IMPORT_COMMANDS = {
+    "import": (_configure_import, _run_import),
+    "load": (_configure_load, _run_load),
+    "seed": (_configure_seed, _run_seed),
+}

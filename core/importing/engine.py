@@ -1,0 +1,800 @@
+"""The one import path: validate a frame of a kind, resolve codes, upsert by natural key, report outcomes.
+
+Every row gets exactly one outcome — inserted, updated, duplicate, unmatched or rejected — and
+the counts add up to the rows read. Nothing is written unless the whole file is accepted, and
+then it is written in a single transaction together with its Upload record.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from core import models as m
+from core.db import DatabaseBusyError, write_session
+from core.importing.kinds import Col, Kind, get_kind
+from core.importing.reasons import FILE_REASONS, ROW_REASONS, UNMATCHED_REASONS, render
+
+ROW = "_row"  # the spreadsheet row number of each data row (the header is row 1)
+OUTCOME_COLUMNS = ["row", "outcome", "column", "reason_code", "reason_en", "reason_zh"]
+OUTCOMES = ("inserted", "updated", "duplicate", "unmatched", "rejected")
+_CHUNK = 20_000
+
+
+@dataclass
+class FileMeta:
+    """What the Upload record keeps about the file that produced a frame."""
+
+    file_name: str = ""
+    file_hash: str = ""
+    size_bytes: int = 0
+    encoding: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    username: str = ""
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one import: counts, a per-row table, and whether anything was saved."""
+
+    kind: str
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    unmatched: int = 0
+    rejected: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    message_code: str = ""
+    message_fields: dict[str, object] = field(default_factory=dict)
+    upload_id: int | None = None
+    outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTCOME_COLUMNS))
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "duplicate": self.duplicate,
+            "unmatched": self.unmatched,
+            "rejected": self.rejected,
+        }
+
+    def message(self, lang: str = "en") -> str:
+        if not self.message_code:
+            return ""
+        return render(FILE_REASONS, self.message_code, lang, **self.message_fields)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            **self.counts(),
+            "committed": self.committed,
+            "dry_run": self.dry_run,
+            "upload_id": self.upload_id,
+            "message": self.message("en"),
+        }
+
+
+class ImportRefused(Exception):
+    """The whole file was refused before any row was considered (bad header, empty, busy ...)."""
+
+    def __init__(self, code: str, **fields: object) -> None:
+        self.code = code
+        self.fields = fields
+        super().__init__(render(FILE_REASONS, code, "en", **fields))
+
+    def message(self, lang: str = "en") -> str:
+        return render(FILE_REASONS, self.code, lang, **self.fields)
+
+
+# --- normalisation ------------------------------------------------------------------------
+
+
+def normalise_name(text: object) -> str:
+    """How names are matched: NFKC (full-width → half-width), trimmed, inner spaces folded, case-folded."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    return " ".join(folded.split())
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        return series.isna() | (series.astype("string").str.strip() == "")
+    return series.isna()
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+class _Rejects:
+    """Collects per-row rejections (first reason per row wins)."""
+
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+
+    def add(self, rows: pd.Series, column: str, code: str, values: pd.Series | None = None, limit=None):
+        if len(rows) == 0:
+            return
+        vals = values.astype("string").fillna("") if values is not None else pd.Series([""] * len(rows))
+        self.frames.append(
+            pd.DataFrame(
+                {
+                    "row": rows.to_numpy(),
+                    "column": column,
+                    "reason_code": code,
+                    "value": vals.to_numpy(),
+                    "limit": "" if limit is None else str(limit),
+                }
+            )
+        )
+
+    def table(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame(columns=["row", "column", "reason_code", "value", "limit"])
+        table = pd.concat(self.frames, ignore_index=True)
+        return table.drop_duplicates("row", keep="first")
+
+
+def _parse_column(col: Col, raw: pd.Series, rows: pd.Series, rejects: _Rejects, refs: dict) -> pd.Series:
+    """Parse one column into typed values; invalid cells are recorded in `rejects` and set to NA."""
+    if pd.api.types.is_datetime64_any_dtype(raw) and col.type in ("date", "datetime"):
+        parsed = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
+        return _dates(parsed) if col.type == "date" else parsed
+    text = raw.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    if col.required:
+        rejects.add(rows[blank], col.name, "required_missing")
+    present = ~blank
+    out: pd.Series
+    if col.type in ("str", "ref", "list"):
+        out = text.where(present, None)
+        if col.max_len is not None:
+            long = present & (text.str.len() > col.max_len)
+            rejects.add(rows[long], col.name, "too_long", limit=col.max_len)
+        if col.choices is not None:
+            bad = present & ~text.isin(col.choices)
+            rejects.add(rows[bad], col.name, "not_a_choice", text[bad], ", ".join(col.choices))
+        if col.type == "ref":
+            ids = text.map(refs[col.ref]).astype("Int64")
+            bad = present & ids.isna()
+            rejects.add(rows[bad], col.name, "unknown_code", text[bad])
+            out = ids
+        elif col.type == "list":
+            out = text.where(present, "").map(lambda v: tuple(p.strip() for p in v.split(";") if p.strip()))
+        return out
+    if col.type in ("int", "float"):
+        numbers = pd.to_numeric(text.where(present), errors="coerce")
+        bad = present & numbers.isna()
+        rejects.add(rows[bad], col.name, "not_a_number", text[bad])
+        if col.type == "int":
+            fractional = present & numbers.notna() & (numbers != numbers.round())
+            rejects.add(rows[fractional], col.name, "not_an_integer", text[fractional])
+        if col.min is not None:
+            low = numbers < col.min
+            rejects.add(rows[low], col.name, "below_min", text[low], _fmt_limit(col.min))
+        if col.max is not None:
+            high = numbers > col.max
+            rejects.add(rows[high], col.name, "above_max", text[high], _fmt_limit(col.max))
+        if col.type == "int":
+            return numbers.round().astype("Int64")
+        return numbers.round(2 if col.name == "amount" else 6)
+    if col.type == "date":
+        parsed = pd.to_datetime(text.where(present), format="%Y-%m-%d", errors="coerce")
+        ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+        bad = present & (parsed.isna() | ~ok)
+        rejects.add(rows[bad], col.name, "not_a_date", text[bad])
+        return _dates(parsed.where(~bad))
+    if col.type == "datetime":
+        pattern = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+        ok = text.str.fullmatch(pattern).fillna(False)
+        parsed = pd.to_datetime(text.where(present & ok), format="ISO8601", errors="coerce")
+        bad = present & parsed.isna()
+        rejects.add(rows[bad], col.name, "not_a_datetime", text[bad])
+        return parsed
+    if col.type == "month":
+        ok = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
+        parsed = pd.to_datetime(text.where(present & ok) + "-01", format="%Y-%m-%d", errors="coerce")
+        bad = present & parsed.isna()
+        rejects.add(rows[bad], col.name, "not_a_month", text[bad])
+        return _dates(parsed)
+    if col.type == "quarter":
+        upper = text.str.upper()
+        ok = upper.str.fullmatch(r"\d{4}-Q[1-4]").fillna(False)
+        rejects.add(rows[present & ~ok], col.name, "not_a_quarter", text[present & ~ok])
+        return upper.where(present & ok, None)
+    if col.type == "bool":
+        mapped = text.str.lower().map(
+            {"1": True, "0": False, "true": True, "false": False, "yes": True, "no": False}
+        )
+        bad = present & mapped.isna()
+        rejects.add(rows[bad], col.name, "not_a_bool", text[bad])
+        return mapped
+    raise ValueError(f"unknown column type {col.type}")
+
+
+def _dates(parsed: pd.Series) -> pd.Series:
+    """datetime64 → Python dates, with None (not NaT) where there is no date."""
+    return pd.Series(
+        [d.date() if not pd.isna(d) else None for d in parsed], index=parsed.index, dtype="object"
+    )
+
+
+def _fmt_limit(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# --- reference data -----------------------------------------------------------------------
+
+
+def _code_map(session: Session, model: type[m.SQLModel]) -> dict[str, int]:
+    return {code: id_ for code, id_ in session.execute(select(model.code, model.id)).all()}
+
+
+def _reference_maps(session: Session, kind: Kind, frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    refs: dict[str, dict[str, int]] = {}
+    for col in kind.columns:
+        if col.type == "ref" and col.ref not in refs:
+            refs[col.ref] = _code_map(session, get_kind(col.ref).model)
+    if kind.name == "activities":
+        refs["reps"] = _code_map(session, m.Rep)
+    return refs
+
+
+# --- the import ---------------------------------------------------------------------------
+
+
+def import_frame(
+    engine: Engine,
+    kind_name: str,
+    frame: pd.DataFrame,
+    *,
+    source: str = "callcenter",
+    meta: FileMeta | None = None,
+    dry_run: bool = False,
+    on_reject: str = "refuse",
+    today: date | None = None,
+) -> ImportResult:
+    """Validate `frame` (canonical column names, text cells) as `kind_name` and upsert it.
+
+    on_reject: "refuse" writes nothing when any row is rejected; "skip" writes the valid rows
+    and reports the rejected ones. Raises ImportRefused for whole-file problems.
+    """
+    kind = get_kind(kind_name)
+    meta = meta or FileMeta()
+    frame = frame.copy()
+    if ROW not in frame.columns:
+        frame[ROW] = np.arange(2, len(frame) + 2)
+    frame = frame.reset_index(drop=True)
+    missing = [c for c in kind.required_columns if c not in frame.columns]
+    if missing:
+        found = [str(c) for c in frame.columns if c != ROW]
+        raise ImportRefused("missing_columns", value=", ".join(missing), limit=", ".join(found) or "—")
+    if len(frame) == 0:
+        raise ImportRefused("empty")
+    for col in kind.columns:
+        if col.name not in frame.columns:
+            frame[col.name] = pd.Series([None] * len(frame), dtype="string")
+    result = ImportResult(kind=kind.name, rows_read=len(frame), dry_run=dry_run)
+
+    try:
+        with write_session(engine) as session:
+            plan = _plan(session, kind, frame, source=source)
+            _fill_result(result, plan)
+            if result.rejected and on_reject == "refuse":
+                result.message_code = "rows_rejected"
+                result.message_fields = {"value": result.rejected}
+                session.rollback()
+                if not dry_run:
+                    result.upload_id = _record_refusal(engine, kind, meta, source, result)
+                return result
+            if dry_run:
+                session.rollback()
+                return result
+            upload = _upload_record(kind, meta, source, result, status="committed")
+            session.add(upload)
+            session.flush()
+            if kind.name == "complaints":
+                # Each complaint remembers the upload that last wrote it, so an upload can be undone.
+                plan.frame["upload_id"] = upload.id
+                plan.write_columns.append("upload_id")
+            _write(session, kind, plan, source=source)
+            result.upload_id = upload.id
+            result.committed = True
+    except DatabaseBusyError:
+        raise ImportRefused("busy") from None
+    return result
+
+
+@dataclass
+class _Plan:
+    """What an import will do, decided before anything is written."""
+
+    frame: pd.DataFrame  # typed values with db column names, ROW and `_outcome`
+    write_columns: list[str]
+    outcomes: pd.DataFrame
+
+
+def _plan(session: Session, kind: Kind, frame: pd.DataFrame, *, source: str) -> _Plan:
+    rows = frame[ROW]
+    rejects = _Rejects()
+    refs = _reference_maps(session, kind, frame)
+    typed = pd.DataFrame({ROW: rows})
+    for col in kind.columns:
+        typed[col.db_name] = _parse_column(col, frame[col.name], rows, rejects, refs).to_numpy()
+    write_columns = [c.db_name for c in kind.columns if c.type != "list"]
+    if kind.name == "reps":
+        write_columns.remove("supervisor_id")
+        bad = typed["left_on"].notna() & typed["hired_on"].notna()
+        bad &= pd.Series(
+            [
+                lo is not None and hi is not None and lo < hi  # both are dates or None
+                for lo, hi in zip(typed["left_on"], typed["hired_on"])
+            ]
+        )
+        rejects.add(rows[bad], "left_on", "left_before_hired")
+    if kind.name == "activities":
+        rep_map = refs["reps"]
+        unknown = typed["rep_codes"].map(lambda codes: next((c for c in codes if c not in rep_map), None))
+        bad = unknown.notna()
+        rejects.add(rows[bad], "rep_codes", "unknown_code", unknown[bad])
+        typed["rep_codes"] = typed["rep_codes"].map(lambda codes: ";".join(sorted(set(codes))))
+    if kind.name == "complaints":
+        write_columns += _attribute_complaints(session, typed, source)
+        bad = typed["resolved_at"].notna() & (typed["resolved_at"] < typed["received_at"])
+        rejects.add(rows[bad], "resolved_at", "resolved_before_received")
+        for text_col in ("customer_ref", "department_ref", "category", "severity", "channel", "status"):
+            typed[text_col] = typed[text_col].fillna("")
+        typed["description"] = typed["description"].fillna("")
+
+    reject_table = rejects.table()
+    rejected_rows = set(reject_table["row"].tolist())
+    typed["_outcome"] = np.where(typed[ROW].isin(rejected_rows), "rejected", "")
+    compare_columns = write_columns + (["rep_codes"] if kind.name == "activities" else [])
+    if kind.name == "reps":
+        compare_columns = compare_columns + ["supervisor_id"]
+    repeated_rejects: list[dict] = []
+    _mark_in_file_duplicates(kind, typed, compare_columns, repeated_rejects)
+    if repeated_rejects:
+        reject_table = pd.concat([reject_table, pd.DataFrame(repeated_rejects)], ignore_index=True)
+    _compare_with_database(session, kind, typed, compare_columns, source)
+
+    outcomes = _outcome_table(typed, reject_table)
+    return _Plan(frame=typed, write_columns=write_columns, outcomes=outcomes)
+
+
+def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) -> list[str]:
+    """Resolve customer and department (by code or normalised name) and derive the stored columns."""
+    customers = session.execute(
+        select(m.Customer.id, m.Customer.code, m.Customer.name, m.Customer.department_id)
+    ).all()
+    departments = session.execute(select(m.Department.id, m.Department.code, m.Department.name)).all()
+    cust_by_key: dict[str, tuple[int, int]] = {}
+    for cid, code, _name, dept in customers:
+        cust_by_key[normalise_name(code)] = (cid, dept)
+    name_counts: dict[str, int] = {}
+    for _, _, name, _ in customers:
+        key = normalise_name(name)
+        name_counts[key] = name_counts.get(key, 0) + 1
+    for cid, _code, name, dept in customers:
+        key = normalise_name(name)
+        # A name shared by two customers identifies neither: such rows stay unmatched.
+        if name_counts[key] == 1:
+            cust_by_key.setdefault(key, (cid, dept))
+    dept_by_key: dict[str, int] = {}
+    for did, code, name in departments:
+        dept_by_key[normalise_name(code)] = did
+        dept_by_key.setdefault(normalise_name(name), did)
+
+    cust_key = typed["customer_ref"].map(normalise_name)
+    dept_key = typed["department_ref"].map(normalise_name)
+    cust_hit = cust_key.map(cust_by_key)
+    customer_id = cust_hit.map(lambda v: v[0] if isinstance(v, tuple) else None)
+    customer_dept = cust_hit.map(lambda v: v[1] if isinstance(v, tuple) else None)
+    given_dept = dept_key.map(dept_by_key)
+    has_dept = dept_key != ""
+    has_cust = cust_key != ""
+
+    department_id = given_dept.where(has_dept, customer_dept)
+    reason = pd.Series("", index=typed.index, dtype="object")
+    unknown_dept = has_dept & given_dept.isna()
+    reason[unknown_dept] = [
+        render(UNMATCHED_REASONS, "unknown_department", "en", value=v)
+        for v in typed.loc[unknown_dept, "department_ref"]
+    ]
+    unknown_cust = ~has_dept & has_cust & customer_id.isna()
+    reason[unknown_cust] = [
+        render(UNMATCHED_REASONS, "unknown_customer", "en", value=v)
+        for v in typed.loc[unknown_cust, "customer_ref"]
+    ]
+    reason[~has_dept & ~has_cust] = render(UNMATCHED_REASONS, "no_customer_or_department", "en")
+
+    typed["source"] = source
+    received = pd.to_datetime(typed["received_at"])
+    typed["received_week"] = (
+        received.dt.normalize() - pd.to_timedelta(received.dt.day_of_week, unit="D")
+    ).dt.date
+    typed["customer_id"] = pd.array(customer_id, dtype="Int64")
+    typed["department_id"] = pd.array(department_id, dtype="Int64")
+    typed["match_status"] = np.where(reason == "", "matched", "unmatched")
+    typed["unmatched_reason"] = reason
+    return ["source", "received_week", "customer_id", "department_id", "match_status", "unmatched_reason"]
+
+
+def _canonical(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One comparable string per row built from `columns` (dates ISO, floats fixed, NA empty)."""
+    parts = []
+    for column in columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            text = series.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        elif pd.api.types.is_bool_dtype(series):
+            text = series.map({True: "1", False: "0"})
+        elif pd.api.types.is_float_dtype(series):
+            text = series.map(_canonical_value)
+        else:
+            text = series.map(_canonical_value)
+        parts.append(text.astype("string").fillna(""))
+    if not parts:
+        return pd.Series([""] * len(frame), index=frame.index)
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part
+    return joined
+
+
+def _canonical_value(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return ""
+        # A whole number reads back from the database as 3.0 where it was written as 3.
+        return str(int(value)) if float(value).is_integer() else f"{round(float(value), 6):.6f}"
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:19] if "T" in text else text
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _mark_in_file_duplicates(
+    kind: Kind, typed: pd.DataFrame, columns: list[str], extra_rejects: list
+) -> None:
+    """A key repeated inside the file: identical → duplicate; different → rejected."""
+    live = typed["_outcome"] == ""
+    key_cols = [c for c in kind.key if c != "source"]
+    keys = typed.loc[live, key_cols]
+    repeated = keys.duplicated(keep="first")
+    if not repeated.any():
+        return
+    signature = _canonical(typed.loc[live], columns)
+    first_signature = signature.groupby([typed.loc[live, c].astype("string") for c in key_cols]).transform(
+        "first"
+    )
+    idx = keys.index[repeated]
+    same = signature.loc[idx] == first_signature.loc[idx]
+    typed.loc[idx[same.to_numpy()], "_outcome"] = "duplicate"
+    different = idx[~same.to_numpy()]
+    typed.loc[different, "_outcome"] = "rejected"
+    label = (
+        kind.columns[0].name
+        if kind.key == ("code",) or kind.key == ("source", "code")
+        else "+".join(key_cols)
+    )
+    for i in different:
+        value = "/".join(str(typed.at[i, c]) for c in key_cols)
+        extra_rejects.append(
+            {
+                "row": typed.at[i, ROW],
+                "column": label,
+                "reason_code": "key_repeated_different",
+                "value": value,
+                "limit": "",
+            }
+        )
+
+
+def _existing(
+    session: Session, kind: Kind, typed: pd.DataFrame, columns: list[str], source: str
+) -> pd.DataFrame:
+    """Existing database rows for the keys in the file, with the compared columns and their id."""
+    table = kind.model.__table__
+    key_cols = [c for c in kind.key if c != "source"]
+    db_cols = [c for c in dict.fromkeys(["id", *key_cols, *columns]) if c in table.c]
+    first = key_cols[0]
+    values = pd.unique(typed[first].dropna())
+    stmt = select(*[table.c[c] for c in db_cols])
+    if kind.key[0] == "source":
+        stmt = stmt.where(table.c.source == source)
+    frames = []
+    if len(values) > 5 * _CHUNK:
+        frames.append(pd.DataFrame(session.execute(stmt).all(), columns=db_cols))
+    else:
+        for start in range(0, len(values), _CHUNK):
+            chunk = [v.item() if hasattr(v, "item") else v for v in values[start : start + _CHUNK]]
+            rows = session.execute(stmt.where(table.c[first].in_(chunk))).all()
+            frames.append(pd.DataFrame(rows, columns=db_cols))
+    existing = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=db_cols)
+    if kind.name == "reps" and len(existing):
+        first_assignment = (
+            pd.DataFrame(
+                session.execute(
+                    select(m.Assignment.rep_id, m.Assignment.supervisor_id, m.Assignment.start_on)
+                ).all(),
+                columns=["id", "supervisor_id", "start_on"],
+            )
+            .sort_values("start_on")
+            .drop_duplicates("id")
+        )
+        existing = existing.merge(first_assignment[["id", "supervisor_id"]], on="id", how="left")
+    if kind.name == "activities" and len(existing):
+        attendees = pd.DataFrame(
+            session.execute(
+                select(m.ActivityAttendee.activity_id, m.Rep.code).join(
+                    m.Rep, m.Rep.id == m.ActivityAttendee.rep_id
+                )
+            ).all(),
+            columns=["id", "code"],
+        )
+        joined = attendees.groupby("id")["code"].agg(lambda s: ";".join(sorted(s))).rename("rep_codes")
+        existing = existing.merge(joined, left_on="id", right_index=True, how="left")
+        existing["rep_codes"] = existing["rep_codes"].fillna("")
+    return existing
+
+
+def _compare_with_database(
+    session: Session, kind: Kind, typed: pd.DataFrame, columns: list[str], source: str
+) -> None:
+    live = typed["_outcome"] == ""
+    key_cols = [c for c in kind.key if c != "source"]
+    typed["_id"] = pd.array([pd.NA] * len(typed), dtype="Int64")
+    if not live.any():
+        return
+    existing = _existing(session, kind, typed.loc[live], columns, source)
+    if len(existing) == 0:
+        typed.loc[live, "_outcome"] = "insert"
+        return
+    left = typed.loc[live, key_cols].copy()
+    left["_pos"] = left.index
+    right = existing.copy()
+    for c in key_cols:
+        left[c] = left[c].map(_canonical_value)
+        right[c] = right[c].map(_canonical_value)
+    right["_signature"] = _canonical(existing, columns).to_numpy()
+    merged = left.merge(right[[*key_cols, "id", "_signature"]], on=key_cols, how="left")
+    merged = merged.set_index("_pos")
+    found = merged["id"].notna()
+    new_sig = _canonical(typed.loc[merged.index[found]], columns)
+    same = new_sig.to_numpy() == merged.loc[found, "_signature"].to_numpy()
+    found_idx = merged.index[found]
+    typed.loc[found_idx, "_id"] = merged.loc[found, "id"].astype("Int64").to_numpy()
+    typed.loc[found_idx[same], "_outcome"] = "duplicate"
+    typed.loc[found_idx[~same], "_outcome"] = "update"
+    typed.loc[merged.index[~found], "_outcome"] = "insert"
+
+
+def _outcome_table(typed: pd.DataFrame, reject_table: pd.DataFrame) -> pd.DataFrame:
+    unmatched = typed.get("match_status", pd.Series("matched", index=typed.index)) == "unmatched"
+    outcome = typed["_outcome"].map({"insert": "inserted", "update": "updated"}).fillna(typed["_outcome"])
+    outcome = outcome.where(~(unmatched & outcome.isin(["inserted", "updated"])), "unmatched")
+    table = pd.DataFrame({"row": typed[ROW].to_numpy(), "outcome": outcome.to_numpy()})
+    table["column"] = ""
+    table["reason_code"] = ""
+    table["reason_en"] = ""
+    table["reason_zh"] = ""
+    if "unmatched_reason" in typed:
+        reasons = typed["unmatched_reason"].fillna("")
+        table.loc[outcome.to_numpy() == "unmatched", "reason_en"] = reasons[outcome == "unmatched"].to_numpy()
+    if len(reject_table):
+        by_row = reject_table.drop_duplicates("row").set_index("row")
+        hit = table["row"].isin(by_row.index) & (table["outcome"] == "rejected")
+        for i in table.index[hit]:
+            r = by_row.loc[table.at[i, "row"]]
+            fields = {"column": r["column"], "value": r["value"], "limit": r["limit"]}
+            table.at[i, "column"] = r["column"]
+            table.at[i, "reason_code"] = r["reason_code"]
+            table.at[i, "reason_en"] = render(ROW_REASONS, r["reason_code"], "en", **fields)
+            table.at[i, "reason_zh"] = render(ROW_REASONS, r["reason_code"], "zh", **fields)
+    return table[OUTCOME_COLUMNS]
+
+
+def _fill_result(result: ImportResult, plan: _Plan) -> None:
+    counts = plan.outcomes["outcome"].value_counts()
+    for name in OUTCOMES:
+        setattr(result, name, int(counts.get(name, 0)))
+    result.outcomes = plan.outcomes
+    assert sum(result.counts()[k] for k in OUTCOMES) == result.rows_read
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _write(session: Session, kind: Kind, plan: _Plan, *, source: str) -> None:
+    typed = plan.frame
+    table = kind.model.__table__
+    columns = plan.write_columns
+    inserts = typed[typed["_outcome"] == "insert"]
+    updates = typed[typed["_outcome"] == "update"]
+    if len(inserts):
+        bulk_insert(session, table.name, columns, inserts[columns])
+    if len(updates):
+        setters = {c: table.c[c] for c in columns}
+        params = [
+            {"_id": int(row_id), **{c: _py(v) for c, v in zip(columns, values)}}
+            for row_id, values in zip(updates["_id"], updates[columns].itertuples(index=False, name=None))
+        ]
+        from sqlalchemy import bindparam
+
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in setters})
+        session.connection().execute(stmt, params)
+    if kind.name == "reps":
+        _sync_first_assignments(session, typed[typed["_outcome"].isin(["insert", "update"])])
+    if kind.name == "assignments":
+        _refresh_assignment_ends(
+            session, set(typed.loc[typed["_outcome"].isin(["insert", "update"]), "rep_id"])
+        )
+    if kind.name == "activities":
+        _sync_attendees(session, typed[typed["_outcome"].isin(["insert", "update"])])
+
+
+def _py(value: object) -> object:
+    """A plain Python value for a DBAPI driver (no numpy / pandas scalars, NA → None)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def bulk_insert(session: Session, table_name: str, columns: list[str], frame: pd.DataFrame) -> None:
+    """Insert a frame fast, inside the session's transaction: COPY on PostgreSQL, executemany on SQLite."""
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table_name}" ({column_list}) FROM STDIN') as copy:
+            for row in frame.itertuples(index=False, name=None):
+                copy.write_row([_py(v) for v in row])
+        return
+    prepared = _sqlite_values(frame)
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = raw.cursor()
+    try:
+        for start in range(0, len(prepared), 50_000):
+            cursor.executemany(
+                f'INSERT INTO "{table_name}" ({column_list}) VALUES ({placeholders})',
+                prepared[start : start + 50_000],
+            )
+    finally:
+        cursor.close()
+
+
+def _sqlite_values(frame: pd.DataFrame) -> list[tuple]:
+    """Rows as tuples in the exact text formats SQLAlchemy uses for SQLite dates and datetimes."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            text = series.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+            columns.append(text.astype(object).where(series.notna(), None).tolist())
+        elif (
+            series.dtype == object
+            and len(series)
+            and isinstance(series.dropna().iloc[0] if series.notna().any() else None, date)
+        ):
+            columns.append([None if v is None or v is pd.NaT else v.isoformat() for v in series])
+        else:
+            columns.append([_py(v) for v in series.tolist()])
+    return list(zip(*columns))
+
+
+def _sync_first_assignments(session: Session, reps: pd.DataFrame) -> None:
+    if not len(reps):
+        return
+    rep_ids = _code_map(session, m.Rep)
+    for code, supervisor_id, hired_on in zip(reps["code"], reps["supervisor_id"], reps["hired_on"]):
+        rep_id = rep_ids[code]
+        first = session.execute(
+            select(m.Assignment).where(m.Assignment.rep_id == rep_id).order_by(m.Assignment.start_on).limit(1)
+        ).scalar_one_or_none()
+        if first is None:
+            session.add(m.Assignment(rep_id=rep_id, supervisor_id=int(supervisor_id), start_on=hired_on))
+        else:
+            first.supervisor_id = int(supervisor_id)
+            first.start_on = hired_on
+    session.flush()
+    _refresh_assignment_ends(session, {rep_ids[c] for c in reps["code"]})
+
+
+def _refresh_assignment_ends(session: Session, rep_ids: set) -> None:
+    """end_on of each assignment = the start of the rep's next one (None for the latest)."""
+    ids = [int(r) for r in rep_ids if r is not None and r is not pd.NA]
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(m.Assignment)
+            .where(m.Assignment.rep_id.in_(ids[start : start + _CHUNK]))
+            .order_by(m.Assignment.rep_id, m.Assignment.start_on)
+        ).scalars()
+        previous = None
+        for row in rows:
+            if previous is not None and previous.rep_id == row.rep_id:
+                previous.end_on = row.start_on
+            if previous is not None and previous.rep_id != row.rep_id:
+                previous.end_on = None
+            previous = row
+        if previous is not None:
+            previous.end_on = None
+    session.flush()
+
+
+def _sync_attendees(session: Session, activities: pd.DataFrame) -> None:
+    if not len(activities):
+        return
+    activity_ids = {
+        code: id_
+        for code, id_ in session.execute(
+            select(m.Activity.code, m.Activity.id).where(m.Activity.code.in_(activities["code"].tolist()))
+        ).all()
+    }
+    rep_ids = _code_map(session, m.Rep)
+    table = m.ActivityAttendee.__table__
+    session.connection().execute(table.delete().where(table.c.activity_id.in_(list(activity_ids.values()))))
+    rows = [
+        {"activity_id": activity_ids[code], "rep_id": rep_ids[rep]}
+        for code, reps in zip(activities["code"], activities["rep_codes"])
+        for rep in (reps.split(";") if reps else [])
+    ]
+    if rows:
+        session.connection().execute(table.insert(), rows)
+
+
+# --- upload records -----------------------------------------------------------------------
+
+
+def _upload_record(kind: Kind, meta: FileMeta, source: str, result: ImportResult, *, status: str) -> m.Upload:
+    return m.Upload(
+        kind=kind.name,
+        source=source if kind.name == "complaints" else "",
+        file_name=meta.file_name,
+        file_hash=meta.file_hash,
+        size_bytes=meta.size_bytes,
+        encoding=meta.encoding,
+        mapping_json=json.dumps(meta.mapping, ensure_ascii=False),
+        username=meta.username,
+        status=status,
+        message=result.message("en"),
+        **result.counts(),
+    )
+
+
+def _record_refusal(
+    engine: Engine, kind: Kind, meta: FileMeta, source: str, result: ImportResult
+) -> int | None:
+    """Refused uploads are recorded too (in their own transaction), so the history is complete."""
+    try:
+        with write_session(engine) as session:
+            upload = _upload_record(kind, meta, source, result, status="refused")
+            session.add(upload)
+            session.flush()
+            return upload.id
+    except DatabaseBusyError:
+        return None

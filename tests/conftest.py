@@ -1,0 +1,62 @@
+"""Shared fixtures. Every test database is fresh; PostgreSQL is used when TEST_DATABASE_URL is set.
+
+CI runs the whole suite twice: once on SQLite (in-memory per test) and once with
+TEST_DATABASE_URL pointing at a throw-away PostgreSQL database, where each test starts from
+empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from core.db import create_all, drop_all, make_engine
+from core.models import SQLModel
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+def backend_name() -> str:
+    return "postgresql" if TEST_DATABASE_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def _pg_engine() -> Iterator[Engine | None]:
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    engine = make_engine(TEST_DATABASE_URL)
+    drop_all(engine)
+    create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def engine(_pg_engine: Engine | None) -> Iterator[Engine]:
+    """An empty database with every table: in-memory SQLite, or PostgreSQL when configured."""
+    if _pg_engine is not None:
+        _truncate_all(_pg_engine)
+        yield _pg_engine
+        return
+    eng = make_engine("sqlite://")
+    create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine):
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        yield s
