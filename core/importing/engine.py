@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, String, cast, select, update
 from sqlmodel import Session
 
 from core import models as m
@@ -107,10 +107,10 @@ def normalise_name(text: object) -> str:
     return " ".join(folded.split())
 
 
-def _blank(series: pd.Series) -> pd.Series:
-    if series.dtype == object or pd.api.types.is_string_dtype(series):
-        return series.isna() | (series.astype("string").str.strip() == "")
-    return series.isna()
+def _normalise_column(series: pd.Series) -> pd.Series:
+    """normalise_name over a column, computed once per distinct value (logs repeat names a lot)."""
+    distinct = pd.unique(series.astype("object"))
+    return series.astype("object").map({v: normalise_name(v) for v in distinct})
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -395,8 +395,8 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
         dept_by_key[normalise_name(code)] = did
         dept_by_key.setdefault(normalise_name(name), did)
 
-    cust_key = typed["customer_ref"].map(normalise_name)
-    dept_key = typed["department_ref"].map(normalise_name)
+    cust_key = _normalise_column(typed["customer_ref"])
+    dept_key = _normalise_column(typed["department_ref"])
     cust_hit = cust_key.map(cust_by_key)
     customer_id = cust_hit.map(lambda v: v[0] if isinstance(v, tuple) else None)
     customer_dept = cust_hit.map(lambda v: v[1] if isinstance(v, tuple) else None)
@@ -430,46 +430,45 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
     return ["source", "received_week", "customer_id", "department_id", "match_status", "unmatched_reason"]
 
 
-def _canonical(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """One comparable string per row built from `columns` (dates ISO, floats fixed, NA empty)."""
-    parts = []
-    for column in columns:
-        series = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            text = series.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        elif pd.api.types.is_bool_dtype(series):
-            text = series.map({True: "1", False: "0"})
-        elif pd.api.types.is_float_dtype(series):
-            text = series.map(_canonical_value)
-        else:
-            text = series.map(_canonical_value)
-        parts.append(text.astype("string").fillna(""))
-    if not parts:
-        return pd.Series([""] * len(frame), index=frame.index)
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\x1f" + part
-    return joined
+def _value_kind(table, column: str) -> str:
+    """How a column's values are compared: by the database type where the column is stored."""
+    if column not in table.c:
+        return "number" if column.endswith("_id") else "text"
+    python_type = table.c[column].type.python_type
+    if python_type is datetime:
+        return "datetime"
+    if python_type is date:
+        return "date"
+    if python_type is bool:
+        return "bool"
+    if python_type in (int, float):
+        return "number"
+    return "text"
 
 
-def _canonical_value(value: object) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return ""
-        # A whole number reads back from the database as 3.0 where it was written as 3.
-        return str(int(value)) if float(value).is_integer() else f"{round(float(value), 6):.6f}"
-    if isinstance(value, bool | np.bool_):
-        return "1" if value else "0"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    if hasattr(value, "isoformat"):
-        text = value.isoformat()
-        return text[:19] if "T" in text else text
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return str(value)
+def _comparable(series: pd.Series, kind: str) -> pd.Series:
+    """The values of one column in one form, whichever side (file or database) they came from."""
+    if kind in ("datetime", "date"):
+        if not pd.api.types.is_datetime64_any_dtype(series):
+            series = pd.to_datetime(series, errors="coerce", format="ISO8601" if kind == "datetime" else None)
+        series = (series.dt.floor("s") if kind == "datetime" else series.dt.normalize()).dt.as_unit("s")
+        return series.astype("int64").where(series.notna(), -1).astype("int64")
+    if kind == "bool":
+        return series.astype("boolean").astype("Int64").fillna(-1).astype("int64")
+    if kind == "number":
+        numbers = pd.to_numeric(series, errors="coerce").astype("float64").round(6)
+        return numbers.where(numbers.notna(), np.inf)
+    return series.astype("string").fillna("")
+
+
+def _signature(frame: pd.DataFrame, columns: list[str], table) -> np.ndarray:
+    """A 64-bit hash of each row's compared values (vectorised; equal rows hash equal)."""
+    if not columns:
+        return np.zeros(len(frame), dtype="uint64")
+    parts = pd.DataFrame(
+        {f"c{n}": _comparable(frame[c], _value_kind(table, c)).to_numpy() for n, c in enumerate(columns)}
+    )
+    return pd.util.hash_pandas_object(parts, index=False).to_numpy()
 
 
 def _mark_in_file_duplicates(
@@ -482,10 +481,9 @@ def _mark_in_file_duplicates(
     repeated = keys.duplicated(keep="first")
     if not repeated.any():
         return
-    signature = _canonical(typed.loc[live], columns)
-    first_signature = signature.groupby([typed.loc[live, c].astype("string") for c in key_cols]).transform(
-        "first"
-    )
+    signature = pd.Series(_signature(typed.loc[live], columns, kind.model.__table__), index=keys.index)
+    groups = [typed.loc[live, c].astype("string") for c in key_cols]
+    first_signature = signature.groupby(groups).transform("first")
     idx = keys.index[repeated]
     same = signature.loc[idx] == first_signature.loc[idx]
     typed.loc[idx[same.to_numpy()], "_outcome"] = "duplicate"
@@ -518,7 +516,14 @@ def _existing(
     db_cols = [c for c in dict.fromkeys(["id", *key_cols, *columns]) if c in table.c]
     first = key_cols[0]
     values = pd.unique(typed[first].dropna())
-    stmt = select(*[table.c[c] for c in db_cols])
+    # Dates come back as text and are parsed in one vectorised step (see _comparable), which is
+    # far cheaper than the driver layer building a datetime object per value.
+    stmt = select(
+        *[
+            cast(table.c[c], String).label(c) if _value_kind(table, c) in ("date", "datetime") else table.c[c]
+            for c in db_cols
+        ]
+    )
     if kind.key[0] == "source":
         stmt = stmt.where(table.c.source == source)
     frames = []
@@ -569,18 +574,19 @@ def _compare_with_database(
     if len(existing) == 0:
         typed.loc[live, "_outcome"] = "insert"
         return
-    left = typed.loc[live, key_cols].copy()
-    left["_pos"] = left.index
-    right = existing.copy()
-    for c in key_cols:
-        left[c] = left[c].map(_canonical_value)
-        right[c] = right[c].map(_canonical_value)
-    right["_signature"] = _canonical(existing, columns).to_numpy()
-    merged = left.merge(right[[*key_cols, "id", "_signature"]], on=key_cols, how="left")
+    table = kind.model.__table__
+    left = pd.DataFrame({c: _comparable(typed.loc[live, c], _value_kind(table, c)) for c in key_cols})
+    left["_pos"] = typed.index[live]
+    right = pd.DataFrame({c: _comparable(existing[c], _value_kind(table, c)) for c in key_cols})
+    right["id"] = existing["id"].to_numpy()
+    # Signatures are looked up by id after the merge: a left merge with misses would turn the
+    # uint64 hashes into float64 and lose bits.
+    stored_signature = pd.Series(_signature(existing, columns, table), index=existing["id"].to_numpy())
+    merged = left.merge(right, on=key_cols, how="left")
     merged = merged.set_index("_pos")
     found = merged["id"].notna()
-    new_sig = _canonical(typed.loc[merged.index[found]], columns)
-    same = new_sig.to_numpy() == merged.loc[found, "_signature"].to_numpy()
+    new_sig = _signature(typed.loc[merged.index[found]], columns, table)
+    same = new_sig == stored_signature.loc[merged.loc[found, "id"].astype("int64").to_numpy()].to_numpy()
     found_idx = merged.index[found]
     typed.loc[found_idx, "_id"] = merged.loc[found, "id"].astype("Int64").to_numpy()
     typed.loc[found_idx[same], "_outcome"] = "duplicate"
@@ -694,16 +700,20 @@ def _sqlite_values(frame: pd.DataFrame) -> list[tuple]:
     for name in frame.columns:
         series = frame[name]
         if pd.api.types.is_datetime64_any_dtype(series):
-            text = series.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            columns.append(text.astype(object).where(series.notna(), None).tolist())
-        elif (
-            series.dtype == object
-            and len(series)
-            and isinstance(series.dropna().iloc[0] if series.notna().any() else None, date)
-        ):
-            columns.append([None if v is None or v is pd.NaT else v.isoformat() for v in series])
+            text = series.dt.floor("us").astype(str)
+            # SQLAlchemy writes "YYYY-MM-DD HH:MM:SS.ffffff"; string comparisons need the same shape.
+            text = text.where(text.str.len() != 19, text + ".000000")
+            columns.append(text.to_numpy(dtype=object, na_value=None).tolist())
+            columns[-1] = [None if v in ("NaT", "nan") else v for v in columns[-1]]
+            continue
+        values = series.to_numpy(dtype=object, na_value=None)
+        sample = next((v for v in values if v is not None), None)
+        if isinstance(sample, date):
+            columns.append([None if v is None else v.isoformat() for v in values])
+        elif isinstance(sample, np.generic):
+            columns.append([None if v is None else v.item() for v in values])
         else:
-            columns.append([_py(v) for v in series.tolist()])
+            columns.append(values.tolist())
     return list(zip(*columns))
 
 

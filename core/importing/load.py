@@ -26,10 +26,13 @@ Progress = Callable[[str, int, int], None]
 def read_canonical_csv(data: bytes) -> pd.DataFrame:
     """A canonical CSV (UTF-8, optional BOM) as text cells plus each row's spreadsheet row number."""
     try:
-        text = data.decode("utf-8-sig")
+        frame = pd.read_csv(
+            io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
     except UnicodeDecodeError as exc:
         raise ImportRefused("not_utf8", value=f"byte {exc.start}") from None
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise ImportRefused("empty") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame[ROW] = range(2, len(frame) + 2)
     return frame
@@ -70,7 +73,9 @@ def import_bytes(
     if earlier is not None:
         return _already_imported(engine, kind, earlier, file_name, username, source)
     frame = read_canonical_csv(data)
-    meta = FileMeta(file_name=file_name, file_hash=digest, size_bytes=len(data), encoding="utf-8", username=username)
+    meta = FileMeta(
+        file_name=file_name, file_hash=digest, size_bytes=len(data), encoding="utf-8", username=username
+    )
     return import_frame(engine, kind, frame, source=source, meta=meta, dry_run=dry_run, on_reject=on_reject)
 
 

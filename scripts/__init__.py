@@ -1,0 +1,1 @@
+"""Maintenance scripts: the screenshot for the README and the app-server helper the browser tests share."""
