@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -76,15 +76,20 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine, *, serialize: str | None = None) -> Iterator[Session]:
     """One all-or-nothing write transaction: committed on success, rolled back on any error.
 
     On SQLite it begins IMMEDIATE; a competitor that holds the lock past the busy timeout
-    raises DatabaseBusyError (and nothing of this transaction is written).
+    raises DatabaseBusyError (and nothing of this transaction is written). `serialize` names a
+    kind of work that must not run twice at once (e.g. "import:complaints"): on PostgreSQL it
+    takes a transaction-scoped advisory lock, so two overlapping uploads queue instead of
+    racing to insert the same keys; SQLite's IMMEDIATE already serialises every writer.
     """
     writer = engine.execution_options(**{WRITE_OPTION: True})
     try:
         with Session(writer) as session, session.begin():
+            if serialize and engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": serialize})
             yield session
     except OperationalError as exc:
         if _is_busy(exc):

@@ -310,3 +310,12 @@ def test_complaint_resolved_before_received_is_rejected(engine, tiny_org):
     result = import_bytes(engine, "complaints", data.encode())
     assert result.rejected == 1
     assert result.outcomes.iloc[0]["column"] == "resolved_at"
+
+
+def test_an_entirely_blank_department_column_falls_back_to_the_customer(engine, tiny_org):
+    data = (
+        "id,received_at,customer_code,department_code,category,severity,channel,status,resolved_at,description\n"
+        "K20,2024-03-05T09:30,C1,,a,,,,,\nK21,2024-03-05T10:30,C2,,b,,,,,\n"
+    )
+    result = import_bytes(engine, "complaints", data.encode())
+    assert (result.inserted, result.unmatched) == (2, 0), result.outcomes["reason_en"].tolist()

@@ -101,7 +101,7 @@ class ImportRefused(Exception):
 
 def normalise_name(text: object) -> str:
     """How names are matched: NFKC (full-width → half-width), trimmed, inner spaces folded, case-folded."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     folded = unicodedata.normalize("NFKC", str(text)).strip().casefold()
     return " ".join(folded.split())
@@ -287,7 +287,7 @@ def import_frame(
     result = ImportResult(kind=kind.name, rows_read=len(frame), dry_run=dry_run)
 
     try:
-        with write_session(engine) as session:
+        with write_session(engine, serialize=f"import:{kind.name}") as session:
             plan = _plan(session, kind, frame, source=source)
             _fill_result(result, plan)
             if result.rejected and on_reject == "refuse":
