@@ -30,7 +30,15 @@ def make_engine(url: str | None = None, *, busy_timeout_ms: int | None = None) -
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url, busy_ms)
     # pre-ping: a restarted PostgreSQL server costs one reconnect, not a user-visible error.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # JIT off: Tripod's queries are short aggregates where compiling costs more than it saves
+    # (measured: 2.4 s of a 3.3 s dashboard query went to JIT compilation).
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"options": "-c jit=off"},
+    )
 
 
 def _make_sqlite_engine(url: str, busy_ms: int) -> Engine:
