@@ -138,10 +138,30 @@ class _Rejects:
             )
         )
 
+    def add_rendered(self, errors: pd.DataFrame) -> None:
+        """Rejections found before the engine (e.g. by the file reader), with their texts ready."""
+        if errors is None or len(errors) == 0:
+            return
+        self.frames.append(
+            pd.DataFrame(
+                {
+                    "row": errors["row"].to_numpy(),
+                    "column": errors["column"].astype(str).to_numpy(),
+                    "reason_code": errors["reason_code"].astype(str).to_numpy(),
+                    "value": "",
+                    "limit": "",
+                    "en": errors["reason_en"].astype(str).to_numpy(),
+                    "zh": errors["reason_zh"].astype(str).to_numpy(),
+                }
+            )
+        )
+
     def table(self) -> pd.DataFrame:
         if not self.frames:
-            return pd.DataFrame(columns=["row", "column", "reason_code", "value", "limit"])
+            return pd.DataFrame(columns=["row", "column", "reason_code", "value", "limit", "en", "zh"])
         table = pd.concat(self.frames, ignore_index=True)
+        for text in ("en", "zh"):
+            table[text] = table[text].fillna("") if text in table else ""
         return table.drop_duplicates("row", keep="first")
 
 
@@ -262,12 +282,14 @@ def import_frame(
     meta: FileMeta | None = None,
     dry_run: bool = False,
     on_reject: str = "refuse",
-    today: date | None = None,
+    row_errors: pd.DataFrame | None = None,
 ) -> ImportResult:
     """Validate `frame` (canonical column names, text cells) as `kind_name` and upsert it.
 
     on_reject: "refuse" writes nothing when any row is rejected; "skip" writes the valid rows
-    and reports the rejected ones. Raises ImportRefused for whole-file problems.
+    and reports the rejected ones. `row_errors` (columns row, column, reason_code, reason_en,
+    reason_zh) rejects rows that an earlier stage, such as the file reader, found wrong.
+    Raises ImportRefused for whole-file problems.
     """
     kind = get_kind(kind_name)
     meta = meta or FileMeta()
@@ -288,7 +310,7 @@ def import_frame(
 
     try:
         with write_session(engine, serialize=f"import:{kind.name}") as session:
-            plan = _plan(session, kind, frame, source=source)
+            plan = _plan(session, kind, frame, source=source, row_errors=row_errors)
             _fill_result(result, plan)
             if result.rejected and on_reject == "refuse":
                 result.message_code = "rows_rejected"
@@ -324,9 +346,12 @@ class _Plan:
     outcomes: pd.DataFrame
 
 
-def _plan(session: Session, kind: Kind, frame: pd.DataFrame, *, source: str) -> _Plan:
+def _plan(
+    session: Session, kind: Kind, frame: pd.DataFrame, *, source: str, row_errors: pd.DataFrame | None = None
+) -> _Plan:
     rows = frame[ROW]
     rejects = _Rejects()
+    rejects.add_rendered(row_errors)
     refs = _reference_maps(session, kind, frame)
     typed = pd.DataFrame({ROW: rows})
     for col in kind.columns:
@@ -614,8 +639,11 @@ def _outcome_table(typed: pd.DataFrame, reject_table: pd.DataFrame) -> pd.DataFr
             fields = {"column": r["column"], "value": r["value"], "limit": r["limit"]}
             table.at[i, "column"] = r["column"]
             table.at[i, "reason_code"] = r["reason_code"]
-            table.at[i, "reason_en"] = render(ROW_REASONS, r["reason_code"], "en", **fields)
-            table.at[i, "reason_zh"] = render(ROW_REASONS, r["reason_code"], "zh", **fields)
+            if isinstance(r.get("en"), str) and r.get("en"):
+                table.at[i, "reason_en"], table.at[i, "reason_zh"] = r["en"], r["zh"]
+            else:
+                table.at[i, "reason_en"] = render(ROW_REASONS, r["reason_code"], "en", **fields)
+                table.at[i, "reason_zh"] = render(ROW_REASONS, r["reason_code"], "zh", **fields)
     return table[OUTCOME_COLUMNS]
 
 
