@@ -17,3 +17,11 @@ COMMANDS.update(USER_COMMANDS)
 from core.importing.cli import IMPORT_COMMANDS  # noqa: E402
 
 COMMANDS.update(IMPORT_COMMANDS)
+
+from core.metrics.cli import KPI_COMMANDS  # noqa: E402
+
+COMMANDS.update(KPI_COMMANDS)
+
+from core.reports.cli import REPORT_COMMANDS  # noqa: E402
+
+COMMANDS.update(REPORT_COMMANDS)

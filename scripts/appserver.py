@@ -116,13 +116,27 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
 
 
 def wait_for_app(page, timeout_ms: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script run triggered by the last navigation or click has finished."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    """Wait until the app is idle: no script running, no element still loading or stale.
+
+    After a click, first wait for something the click must change (an `expect` on the new
+    heading): a run that has not started yet also looks idle.
+    """
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app !== null
+                && app.getAttribute('data-test-script-state') === 'notRunning'
+                && document.querySelector('[data-testid="stSkeleton"]') === null
+                && document.querySelector('[data-stale="true"]') === null;
+        }""",
+        timeout=timeout_ms,
+    )
 
 
 def screenshot_whole_page(page, path: Path, *, max_height: int = 6000) -> None:  # type: ignore[no-untyped-def]
     """A screenshot of the whole page. Streamlit scrolls inside its main area, not the document,
     so the window is made as tall as that area's content first."""
+    wait_for_app(page)
     height = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
         " return m ? m.scrollHeight : document.body.scrollHeight; }"

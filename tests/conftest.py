@@ -60,3 +60,24 @@ def session(engine: Engine):
 
     with Session(engine) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database holding the demo organisation, loaded once per test session. Tests only read it."""
+    from tests.demo_org import demo_database_url, load_demo
+
+    tmp = tmp_path_factory.mktemp("demo")
+    return load_demo(demo_database_url(tmp, TEST_DATABASE_URL), tmp)
+
+
+@pytest.fixture
+def demo_app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the app (AppTest pages) at the demo organisation's database; returns its URL."""
+    from core.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("TRIPOD_DEMO", "0")
+    get_settings.cache_clear()
+    yield demo_url
+    get_settings.cache_clear()

@@ -1,0 +1,663 @@
+"""Chart conventions: the "tripod" Plotly template, fixed colours per code, figure builders.
+
+Colours belong to codes, not to rows: a department, diagnosis, customer class or segment has
+the same colour on every chart whatever the filter or sort order. Builders take a tidy frame
+and already-translated titles (this module knows no language), and return a Plotly figure
+that uses the registered template; pages draw it with `theme=None` so Streamlit keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import plotly.io as pio
+
+TEMPLATE_NAME = "tripod"
+
+# Browsers and kaleido fall back glyph by glyph along this list; the CJK faces come first so
+# Chinese labels never depend on a Latin font's fallback (WenQuanYi ships with the Debian image).
+FONT_FAMILY = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    '"PingFang SC", "Microsoft YaHei", "Hiragino Sans GB", "Helvetica Neue", Arial, sans-serif'
+)
+TEXT_COLOUR = "#262730"
+GRID_COLOUR = "#E6E8EB"
+NEUTRAL = "#9AA0A6"  # unknown code, no data
+
+# Red and green are kept for status (red/amber/green) and for the diagnosis extremes, so
+# departments draw from a palette without them (Tableau 10 order, colour-blind tolerant).
+DEPARTMENT_PALETTE: tuple[str, ...] = (
+    "#4E79A7",
+    "#F28E2B",
+    "#B07AA1",
+    "#76B7B2",
+    "#9C755F",
+    "#EDC948",
+    "#FF9DA7",
+    "#1B3A5C",
+    "#BAB0AC",
+    "#8CD17D",
+)
+
+STATUS_COLOURS = {"green": "#2E9E5B", "amber": "#E8A33D", "red": "#D64545", "none": NEUTRAL}
+
+# The three legs of a supervisor's job; a diagnosis takes the colour of the leg it is about:
+# dark when that leg is the only one pushed, light when it is the one neglected.
+LEG_COLOURS = {"targets": "#1F5FA8", "team": "#E07B00", "skills": "#7B4FB8"}
+DIAGNOSIS_COLOURS = {
+    "balanced": STATUS_COLOURS["green"],
+    "targets_only": LEG_COLOURS["targets"],
+    "team_only": LEG_COLOURS["team"],
+    "skills_only": LEG_COLOURS["skills"],
+    "neglects_targets": "#8FB8E8",
+    "neglects_team": "#F5B971",
+    "neglects_skills": "#C5A8E8",
+    "struggling": STATUS_COLOURS["red"],
+}
+CUSTOMER_CLASS_COLOURS = {
+    "loyal": "#4E79A7",
+    "fast_growing": "#2E9E5B",
+    "worth_nurturing": "#E8A33D",
+    "dormant": NEUTRAL,
+    "no_bookings": "#D5D8DC",
+}
+SEGMENT_COLOURS = {"bank": "#3B6EA8", "non_bank": "#C9803A"}
+
+# Axis tick format, hover format and prefix for each kind of value. Shares are fractions
+# (0.93) throughout Tripod, so "percent" formats a fraction.
+VALUE_FORMATS: dict[str, tuple[str, str, str]] = {
+    "number": (",.0f", ",.0f", ""),
+    "decimal": (",.1f", ",.2f", ""),
+    "percent": (".0%", ".1%", ""),
+    "currency": (",.0f", ",.0f", "¥"),
+    "score": (".0f", ".0f", ""),
+}
+
+
+def build_template() -> go.layout.Template:
+    layout = go.Layout(
+        font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
+        title={"x": 0, "xanchor": "left", "font": {"size": 16}},
+        colorway=list(DEPARTMENT_PALETTE),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 56, "r": 24, "t": 64, "b": 48},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "xanchor": "left",
+            "x": 0,
+            "title": {"text": ""},
+        },
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        xaxis={"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "automargin": True},
+        yaxis={
+            "gridcolor": GRID_COLOUR,
+            "zerolinecolor": GRID_COLOUR,
+            "automargin": True,
+            "rangemode": "tozero",
+        },
+        separators=".,",
+    )
+    return go.layout.Template(layout=layout)
+
+
+def register_template() -> str:
+    """Register the template under TEMPLATE_NAME (idempotent) and return its name."""
+    pio.templates[TEMPLATE_NAME] = build_template()
+    return TEMPLATE_NAME
+
+
+register_template()
+
+
+# --- colours ------------------------------------------------------------------------------
+
+
+def department_colours(codes: Iterable[str]) -> dict[str, str]:
+    """A colour for each department code, assigned in sorted code order.
+
+    Pass every department of the organisation (not only the rows of one chart), so that a
+    filtered chart keeps the colours of the unfiltered one.
+    """
+    ordered = sorted({str(code) for code in codes})
+    return {code: DEPARTMENT_PALETTE[i % len(DEPARTMENT_PALETTE)] for i, code in enumerate(ordered)}
+
+
+def colours_for(codes: Iterable[str], known: Mapping[str, str]) -> dict[str, str]:
+    """`known` colours for the given codes; an unknown code is drawn neutral grey."""
+    return {str(code): known.get(str(code), NEUTRAL) for code in codes}
+
+
+# --- building blocks ----------------------------------------------------------------------
+
+
+def empty_figure(message: str, *, title: str = "") -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure(layout={"template": TEMPLATE_NAME, "height": 240})
+    fig.update_layout(title={"text": title}, xaxis={"visible": False}, yaxis={"visible": False})
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14}
+    )
+    return fig
+
+
+def apply_axis_format(fig: go.Figure, value_format: str, *, axis: str = "y") -> go.Figure:
+    tick, hover, prefix = VALUE_FORMATS[value_format]
+    settings = {"tickformat": tick, "hoverformat": hover, "tickprefix": prefix}
+    if axis == "y":
+        fig.update_yaxes(**settings)
+    else:
+        fig.update_xaxes(**settings)
+    return fig
+
+
+def finish(
+    fig: go.Figure, *, title: str, x_title: str = "", y_title: str = "", legend_title: str = ""
+) -> go.Figure:
+    """The conventions every chart shares: template, plain title, axis titles."""
+    fig.update_layout(
+        template=TEMPLATE_NAME,
+        title={"text": title},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text=legend_title,
+    )
+    return fig
+
+
+def _labelled(
+    frame: pd.DataFrame,
+    colour: str | None,
+    colour_map: Mapping[str, str] | None,
+    names: Mapping[str, str] | None,
+) -> tuple[pd.DataFrame, str | None, dict[str, str] | None, list[str] | None]:
+    """Swap codes for display names in a private column, carrying each code's colour along."""
+    if colour is None:
+        return frame, None, None, None
+    codes = sorted(frame[colour].astype(str).unique())
+    label_of = {code: (names or {}).get(code, code) for code in codes}
+    shown = frame.assign(_label=frame[colour].astype(str).map(label_of))
+    palette = dict(colour_map) if colour_map is not None else department_colours(codes)
+    label_colours = {label_of[code]: palette.get(code, NEUTRAL) for code in codes}
+    return shown, "_label", label_colours, [label_of[code] for code in codes]
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    colour: str | None = None,
+    colour_map: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    legend_title: str = "",
+    value_format: str = "number",
+    empty_text: str = "—",
+) -> go.Figure:
+    """One line per code in `colour` (e.g. department_code), coloured by `colour_map` keyed by code."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
+    fig = px.line(
+        shown.sort_values(x),
+        x=x,
+        y=y,
+        color=label,
+        color_discrete_map=label_colours,
+        category_orders={label: order} if label else None,
+        markers=True,
+        template=TEMPLATE_NAME,
+        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
+    )
+    apply_axis_format(fig, value_format)
+    return finish(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    colour: str | None = None,
+    colour_map: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    legend_title: str = "",
+    value_format: str = "number",
+    horizontal: bool = False,
+    stacked: bool = False,
+    empty_text: str = "—",
+) -> go.Figure:
+    """Bars of `y` per `x`; horizontal=True swaps the axes (long category names read better)."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
+    fig = px.bar(
+        shown,
+        x=y if horizontal else x,
+        y=x if horizontal else y,
+        orientation="h" if horizontal else "v",
+        color=label,
+        color_discrete_map=label_colours,
+        category_orders={label: order} if label else None,
+        barmode="stack" if stacked else "group",
+        template=TEMPLATE_NAME,
+        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
+    )
+    apply_axis_format(fig, value_format, axis="x" if horizontal else "y")
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")  # first row on top, as in the table
+        return finish(fig, title=title, x_title=y_title, y_title=x_title, legend_title=legend_title)
+    return finish(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
+
+
+def scatter_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    colour: str | None = None,
+    colour_map: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    size: str | None = None,
+    hover_name: str | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    legend_title: str = "",
+    x_format: str = "number",
+    y_format: str = "number",
+    empty_text: str = "—",
+) -> go.Figure:
+    """Points of y against x, optionally sized (e.g. team size) and coloured by code (e.g. diagnosis)."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
+    fig = px.scatter(
+        shown,
+        x=x,
+        y=y,
+        size=size,
+        hover_name=hover_name,
+        template=TEMPLATE_NAME,
+        color=label,
+        color_discrete_map=label_colours,
+        category_orders={label: order} if label else None,
+        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
+    )
+    apply_axis_format(fig, x_format, axis="x")
+    apply_axis_format(fig, y_format, axis="y")
+    return finish(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
+
+
+def pareto_chart(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    count: str,
+    title: str,
+    count_title: str,
+    share_title: str,
+    empty_text: str = "—",
+) -> go.Figure:
+    """Bars of counts, largest first, with the cumulative share as a line on a second axis."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    # Ties are broken by category so the order never depends on the incoming rows.
+    ordered = frame.sort_values([count, category], ascending=[False, True])
+    cumulative = ordered[count].cumsum() / ordered[count].sum()
+    fig = go.Figure()
+    fig.add_bar(x=ordered[category], y=ordered[count], name=count_title, marker_color=DEPARTMENT_PALETTE[0])
+    fig.add_scatter(
+        x=ordered[category],
+        y=cumulative,
+        name=share_title,
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": STATUS_COLOURS["red"]},
+    )
+    fig.update_layout(
+        yaxis={"title": {"text": count_title}, "tickformat": ",.0f"},
+        yaxis2={
+            "title": {"text": share_title},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "hoverformat": ".1%",
+            "showgrid": False,
+        },
+    )
+    return finish(fig, title=title, y_title=count_title)
+
+
+def legs_chart(
+    scores: Mapping[str, float | None], *, labels: Mapping[str, str], title: str = "", height: int = 150
+) -> go.Figure:
+    """The three leg scores (0-100) of one supervisor as bars on one scale, so a tipped tripod shows."""
+    legs = [leg for leg in LEG_COLOURS if leg in scores]
+    values = [scores[leg] for leg in legs]
+    fig = go.Figure(
+        go.Bar(
+            x=[0 if v is None else v for v in values],
+            y=[labels.get(leg, leg) for leg in legs],
+            orientation="h",
+            marker_color=[
+                LEG_COLOURS[leg] if v is not None else NEUTRAL for leg, v in zip(legs, values, strict=True)
+            ],
+            text=["—" if v is None else f"{v:.0f}" for v in values],
+            textposition="outside",
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        height=height, margin={"l": 8, "r": 8, "t": 32 if title else 8, "b": 8}, showlegend=False
+    )
+    fig.update_xaxes(range=[0, 110], visible=False)
+    fig.update_yaxes(autorange="reversed", rangemode="normal")
+    return finish(fig, title=title)
+
+
+# --- comparing supervisors, satisfaction and complaints, plans (the dashboards' pages) -----
+
+
+def balance_map(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    names: Mapping[str, str],
+    x_title: str,
+    y_title: str,
+    x: str = "team_skills_mean",
+    y: str = "score_targets",
+    size: str = "team_size",
+    diagnosis: str = "diagnosis",
+    hover_name: str = "label",
+    text: str | None = "code",
+    empty_text: str = "—",
+) -> go.Figure:
+    """A point per supervisor: targets (y) against team and skills (x), sized by team, coloured by diagnosis.
+
+    The dashed diagonal is where targets and the other two legs are level: far above it the
+    numbers run ahead of the team, far below it the team is not turned into results.
+    """
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    shown = frame.assign(**{diagnosis: frame[diagnosis].fillna("none").astype(str)})
+    shown = shown.assign(**{size: shown[size].fillna(0).clip(lower=1)})
+    fig = scatter_chart(
+        shown,
+        x=x,
+        y=y,
+        title=title,
+        colour=diagnosis,
+        colour_map=DIAGNOSIS_COLOURS,
+        names=names,
+        size=size,
+        hover_name=hover_name,
+        x_title=x_title,
+        y_title=y_title,
+        x_format="score",
+        y_format="score",
+    )
+    if text is not None:
+        labels = dict(zip(shown[hover_name], shown[text], strict=False))
+        for trace in fig.data:
+            trace.update(
+                text=[labels.get(name, "") for name in trace.hovertext],
+                mode="markers+text",
+                textposition="top center",
+            )
+    fig.add_shape(
+        type="line", x0=0, y0=0, x1=100, y1=100, line={"color": GRID_COLOUR, "dash": "dash", "width": 2}
+    )
+    fig.update_xaxes(range=[0, 105])
+    fig.update_yaxes(range=[0, 105])
+    fig.update_layout(height=480)
+    return fig
+
+
+def legs_small_multiples(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    leg_labels: Mapping[str, str],
+    panel: str = "label",
+    x: str = "week",
+    leg: str = "leg",
+    y: str = "score",
+    columns: int = 4,
+    empty_text: str = "—",
+) -> go.Figure:
+    """One small chart per `panel` (a supervisor) with the three legs as lines over the weeks, on 0–100."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    legs = [code for code in LEG_COLOURS if code in set(frame[leg])]
+    shown = frame.assign(_leg=frame[leg].map(lambda code: leg_labels.get(code, code)))
+    panels = list(dict.fromkeys(shown[panel]))
+    rows = -(-len(panels) // columns)
+    fig = px.line(
+        shown,
+        x=x,
+        y=y,
+        color="_leg",
+        facet_col=panel,
+        facet_col_wrap=columns,
+        facet_row_spacing=min(0.12, 0.5 / max(rows, 1)),
+        facet_col_spacing=0.04,
+        category_orders={"_leg": [leg_labels.get(code, code) for code in legs], panel: panels},
+        color_discrete_map={leg_labels.get(code, code): LEG_COLOURS[code] for code in legs},
+        template=TEMPLATE_NAME,
+        labels={"_leg": "", x: "", y: ""},
+    )
+    fig.for_each_annotation(lambda note: note.update(text=note.text.split("=", 1)[-1]))
+    fig.update_yaxes(range=[0, 105], tickvals=[0, 50, 100], title_text="")
+    fig.update_xaxes(showticklabels=False, title_text="")
+    fig.update_layout(height=max(260, 170 * rows + 110))
+    return finish(fig, title=title)
+
+
+def csat_against_indicator(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    colour_map: Mapping[str, str],
+    names: Mapping[str, str],
+    x: str = "week_start",
+    y: str = "csat_pct",
+    reference: str = "target_pct",
+    colour: str = "department_code",
+    x_title: str = "",
+    y_title: str = "",
+    reference_label: str = "",
+    value_format: str = "percent",
+    empty_text: str = "—",
+) -> go.Figure:
+    """CSAT per department over the weeks, each department's indicator dashed in its colour."""
+    fig = line_chart(
+        frame,
+        x=x,
+        y=y,
+        title=title,
+        colour=colour,
+        colour_map=colour_map,
+        names=names,
+        x_title=x_title,
+        y_title=y_title,
+        value_format=value_format,
+        empty_text=empty_text,
+    )
+    if frame.empty:
+        return fig
+    for code in sorted(frame[colour].astype(str).unique()):
+        rows = frame[frame[colour].astype(str) == code].sort_values(x)
+        if rows[reference].notna().any():
+            fig.add_scatter(
+                x=rows[x],
+                y=rows[reference],
+                mode="lines",
+                name=f"{names.get(code, code)} · {reference_label}",
+                line={"color": colour_map.get(code, NEUTRAL), "dash": "dash", "width": 1.5},
+                hoverinfo="skip",
+            )
+    return fig
+
+
+def complaint_rate_with_spikes(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    colour_map: Mapping[str, str],
+    names: Mapping[str, str],
+    spike_label: str,
+    x: str = "week_start",
+    y: str = "complaint_rate",
+    colour: str = "department_code",
+    spike: str = "is_spike",
+    count: str | None = "complaints",
+    x_title: str = "",
+    y_title: str = "",
+    value_format: str = "decimal",
+    empty_text: str = "—",
+) -> go.Figure:
+    """The complaint rate per department and week, each spike week marked and labelled."""
+    fig = line_chart(
+        frame,
+        x=x,
+        y=y,
+        title=title,
+        colour=colour,
+        colour_map=colour_map,
+        names=names,
+        x_title=x_title,
+        y_title=y_title,
+        value_format=value_format,
+        empty_text=empty_text,
+    )
+    if frame.empty:
+        return fig
+    flagged = frame[frame[spike].fillna(False).astype(bool)]
+    if not flagged.empty:
+        fig.add_scatter(
+            x=flagged[x],
+            y=flagged[y],
+            mode="markers",
+            name=spike_label,
+            marker={"symbol": "triangle-up", "size": 14, "color": STATUS_COLOURS["red"]},
+            hoverinfo="skip",
+        )
+    for row in flagged.itertuples(index=False):
+        code = str(getattr(row, colour))
+        note = f"{spike_label}: {names.get(code, code)}"
+        if count is not None:
+            note += f" ({getattr(row, count)})"
+        fig.add_annotation(
+            x=getattr(row, x),
+            y=getattr(row, y),
+            text=note,
+            showarrow=True,
+            arrowhead=2,
+            ay=-36,
+            font={"color": STATUS_COLOURS["red"]},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    return fig
+
+
+def plan_against_forecast(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    names: Mapping[str, str],
+    plan_label: str,
+    forecast_label: str,
+    recommended_label: str,
+    unit: str = "code",
+    plan: str = "plan_growth",
+    forecast: str = "industry_growth",
+    recommended: str = "recommended_growth",
+    below: str = "plan_below_forecast",
+    y_title: str = "",
+    empty_text: str = "—",
+) -> go.Figure:
+    """Planned growth per unit as bars (red when below the industry forecast), the forecast and the
+    recommended growth as markers on each bar."""
+    if frame.empty:
+        return empty_figure(empty_text, title=title)
+    shown = frame.sort_values(unit)
+    labels = [names.get(str(code), str(code)) for code in shown[unit]]
+    flagged = shown[below].fillna(False).astype(bool)
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels,
+        y=shown[plan],
+        name=plan_label,
+        marker_color=[STATUS_COLOURS["red"] if f else STATUS_COLOURS["green"] for f in flagged],
+        texttemplate="%{y:.1%}",
+        textposition="outside",
+    )
+    fig.add_scatter(
+        x=labels,
+        y=shown[forecast],
+        name=forecast_label,
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 44, "line": {"width": 3, "color": TEXT_COLOUR}},
+    )
+    fig.add_scatter(
+        x=labels,
+        y=shown[recommended],
+        name=recommended_label,
+        mode="markers",
+        marker={"symbol": "diamond", "size": 12, "color": DEPARTMENT_PALETTE[0]},
+    )
+    apply_axis_format(fig, "percent")
+    fig.update_layout(height=420)
+    return finish(fig, title=title, y_title=y_title)
+
+
+def attainment_bars(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    colour_map: Mapping[str, str],
+    names: Mapping[str, str],
+    target_label: str,
+    x: str = "period",
+    y: str = "attainment",
+    colour: str = "code",
+    x_title: str = "",
+    y_title: str = "",
+    empty_text: str = "—",
+) -> go.Figure:
+    """Attainment per period as bars grouped by unit, with the 100% line (the target) across."""
+    fig = bar_chart(
+        frame,
+        x=x,
+        y=y,
+        title=title,
+        colour=colour,
+        colour_map=colour_map,
+        names=names,
+        x_title=x_title,
+        y_title=y_title,
+        value_format="percent",
+        empty_text=empty_text,
+    )
+    if not frame.empty:
+        fig.add_hline(
+            y=1.0,
+            line={"color": STATUS_COLOURS["red"], "dash": "dash", "width": 1.5},
+            annotation_text=target_label,
+            annotation_position="top left",
+        )
+    return fig

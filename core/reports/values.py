@@ -1,0 +1,99 @@
+"""How each kind of report value reads: Excel number formats, and text for the PDF via core.i18n."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from core.i18n import MISSING, format_currency, format_date, format_number, format_percent, format_points
+
+# Excel number formats per kind. Shares are fractions, so "0.0%" shows 0.934 as 93.4%.
+EXCEL_FORMATS = {
+    "count": "#,##0",
+    "money": "#,##0",
+    "percent": "0.0%",
+    "score": "0",
+    "rate": "0.00",
+    "decimal": "0.0",
+    "date": "yyyy-mm-dd",
+    "delta_count": "+#,##0;-#,##0;0",
+    "delta_money": "+#,##0;-#,##0;0",
+    "delta_percent": "+0.0%;-0.0%;0.0%",
+    "delta_score": "+0;-0;0",
+    "delta_rate": "+0.00;-0.00;0.00",
+}
+
+# Text that a spreadsheet would run as a formula or a command (CSV/DDE injection) starts
+# with one of these; tab and carriage return are in OWASP's list too.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        import pandas as pd
+
+        return value is pd.NA or value is pd.NaT
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def format_value(value: Any, kind: str, lang: str, *, yes: str, no: str, compact_money: bool = False) -> str:
+    """The text of a value in the PDF (and anywhere a value is shown as words)."""
+    if kind == "flag":
+        return MISSING if is_missing(value) else (yes if value else no)
+    if is_missing(value):
+        return MISSING
+    if kind == "text":
+        return str(value)
+    if kind == "date":
+        return format_date(value, lang) if isinstance(value, date | datetime) else str(value)
+    number = float(value)
+    if kind in _DELTA_DECIMALS:
+        # A change that rounds to nothing reads "+0", never "-0".
+        shown = round(number * (100 if kind == "delta_percent" else 1), _DELTA_DECIMALS[kind])
+        number = 0.0 if shown == 0 else number
+    match kind:
+        case "count":
+            return format_number(number, lang)
+        case "money":
+            return format_currency(number, lang, compact=compact_money)
+        case "percent":
+            return format_percent(number, lang, decimals=1)
+        case "score":
+            return format_number(number, lang)
+        case "rate":
+            return format_number(number, lang, decimals=2)
+        case "decimal":
+            return format_number(number, lang, decimals=1)
+        case "delta_count":
+            return format_number(number, lang, signed=True)
+        case "delta_money":
+            return format_currency(number, lang, signed=True)
+        case "delta_percent":
+            return format_points(number, lang)
+        case "delta_score":
+            return format_number(number, lang, signed=True)
+        case "delta_rate":
+            return format_number(number, lang, decimals=2, signed=True)
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+_DELTA_DECIMALS = {"delta_count": 0, "delta_money": 0, "delta_percent": 1, "delta_score": 0, "delta_rate": 2}
+
+DELTA_KIND = {
+    "count": "delta_count",
+    "money": "delta_money",
+    "percent": "delta_percent",
+    "score": "delta_score",
+    "rate": "delta_rate",
+    "decimal": "delta_rate",
+}

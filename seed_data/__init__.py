@@ -1,0 +1,1 @@
+"""The demo organisation: committed canonical CSV files (demo/) and the generator that writes them."""
