@@ -1,0 +1,163 @@
+"""Users and settings: who may sign in and with which role, the audit trail, the settings in force."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.audit import recent_events
+from core.auth import (
+    Role,
+    UserError,
+    create_user,
+    disable_user,
+    enable_user,
+    list_users,
+    load_policy,
+    role_label,
+    set_password,
+)
+from core.i18n import format_date, t
+from core.settings import get_settings
+from ui import glue
+
+
+FLASH_KEY = "admin_flash"
+
+
+def _users_table(lang: str) -> pd.DataFrame:
+    with glue.reading() as session:
+        users = list_users(session)
+    return pd.DataFrame(
+        {
+            t("User", lang): [u.username for u in users],
+            t("Name", lang): [u.display_name for u in users],
+            t("Role", lang): [role_label(u.role, lang) for u in users],
+            t("Department", lang): [u.department_code or "—" for u in users],
+            t("Supervisor", lang): [u.supervisor_code or "—" for u in users],
+            t("Active", lang): [u.is_active for u in users],
+            t("Locked until", lang): [format_date(u.locked_until_utc, lang, style="short") for u in users],
+            t("Last sign-in", lang): [format_date(u.last_login_at_utc, lang, style="short") for u in users],
+        }
+    )
+
+
+def _change(action, lang: str, done: str) -> None:  # type: ignore[no-untyped-def]
+    """Run one user change in its own transaction and say how it went."""
+    try:
+        with glue.writing() as session:
+            action(session)
+    except UserError as exc:
+        st.error(exc.message(lang))
+        return
+    # Rerun so the tables above show the change; the confirmation survives the rerun.
+    st.session_state[FLASH_KEY] = done
+    st.rerun()
+
+
+def _add_user_form(lang: str, actor: str) -> None:
+    with st.form("add_user", clear_on_submit=True):
+        st.subheader(t("Add a user", lang))
+        left, right = st.columns(2)
+        username = left.text_input(t("User", lang), key="new_username")
+        name = right.text_input(t("Name", lang), key="new_name")
+        roles = [r.value for r in Role]
+        role = left.selectbox(
+            t("Role", lang), roles, format_func=lambda r: role_label(r, lang), key="new_role"
+        )
+        email = right.text_input(t("Email (for single sign-on, optional)", lang), key="new_email")
+        department = left.text_input(t("Department code (managers)", lang), key="new_department")
+        supervisor = right.text_input(t("Supervisor code (supervisors)", lang), key="new_supervisor")
+        password = st.text_input(
+            t("Password (at least 10 characters)", lang), type="password", key="new_password"
+        )
+        if st.form_submit_button(t("Add user", lang), type="primary"):
+            _change(
+                lambda s: create_user(
+                    s,
+                    username,
+                    role,
+                    password,
+                    department or None,
+                    supervisor or None,
+                    name,
+                    email or None,
+                    actor=actor,
+                ),
+                lang,
+                t("User {username} added.", lang, username=username),
+            )
+
+
+def _manage_user(lang: str, actor: str, usernames: list[str]) -> None:
+    st.subheader(t("Change a user", lang))
+    username = st.selectbox(t("User", lang), usernames, key="admin_user")
+    if not username:
+        return
+    left, right = st.columns(2)
+    if left.button(t("Disable", lang), key="admin_disable"):
+        _change(
+            lambda s: disable_user(s, username, actor=actor),
+            lang,
+            t("{username} can no longer sign in.", lang, username=username),
+        )
+    if right.button(t("Enable and unlock", lang), key="admin_enable"):
+        _change(
+            lambda s: enable_user(s, username, actor=actor),
+            lang,
+            t("{username} can sign in again.", lang, username=username),
+        )
+    with st.form("set_password", clear_on_submit=True):
+        password = st.text_input(t("New password", lang), type="password")
+        if st.form_submit_button(t("Set password", lang)):
+            _change(
+                lambda s: set_password(s, username, password, actor=actor), lang, t("Password changed.", lang)
+            )
+
+
+def _settings_table(lang: str) -> pd.DataFrame:
+    settings, policy = get_settings(), load_policy()
+    engine = glue.get_engine()
+    rows = [
+        (t("Database", lang), engine.url.render_as_string(hide_password=True)),
+        (t("Time zone of the organisation", lang), settings.timezone),
+        (t("Demo mode", lang), t("on", lang) if settings.demo_mode else t("off", lang)),
+        (t("Failed sign-ins before locking", lang), str(policy.max_failures)),
+        (t("Minutes an account stays locked", lang), str(policy.lock_minutes)),
+        (t("Idle minutes before signing out", lang), str(policy.idle_minutes)),
+    ]
+    return pd.DataFrame(rows, columns=[t("Setting", lang), t("Value", lang)])
+
+
+def render() -> None:
+    lang = glue.current_lang()
+    actor = glue.current_user().username  # run_page has checked that an admin is signed in
+    st.title(t("Users and settings", lang))
+    if FLASH_KEY in st.session_state:
+        st.success(st.session_state.pop(FLASH_KEY))
+    users = _users_table(lang)
+    st.dataframe(users, hide_index=True, width="stretch")
+    _add_user_form(lang, actor)
+    _manage_user(lang, actor, users[t("User", lang)].tolist())
+    st.subheader(t("Who changed what", lang))
+    with glue.reading() as session:
+        events = recent_events(session, limit=200)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("When (UTC)", lang): [e.at_utc.strftime("%Y-%m-%d %H:%M") for e in events],
+                t("User", lang): [e.username for e in events],
+                t("Action", lang): [e.action for e in events],
+                t("Target", lang): [e.target for e in events],
+                t("Detail", lang): [e.detail for e in events],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader(t("Settings in force", lang))
+    st.caption(t("Set through environment variables; see the README.", lang))
+    st.dataframe(_settings_table(lang), hide_index=True, width="stretch")
+
+
+glue.run_page(render, page_key="admin")
