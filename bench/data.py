@@ -33,9 +33,9 @@ def organisation(folder: Path, *, today: date, scale: float | None = None, prese
     manifest = folder / "manifest.json"
     if manifest.exists():
         meta = json.loads(manifest.read_text(encoding="utf-8"))
-        if meta.get("today") == today.isoformat() and meta.get("preset") == preset:
-            if preset or float(meta.get("scale", 1)) == float(scale or 1):
-                return folder
+        same_size = preset or float(meta.get("scale", 1)) == float(scale or 1)
+        if meta.get("today") == today.isoformat() and meta.get("preset") == preset and same_size:
+            return folder
     generate(folder, today=today, scale=scale or 1, preset=preset)
     return folder
 

@@ -333,6 +333,8 @@ def pareto_chart(
             "overlaying": "y",
             "side": "right",
             "range": [0, 1.05],
+            "tickmode": "linear",  # 0%, 20% ... 100%, not ticks synced to the count axis
+            "dtick": 0.2,
             "tickformat": ".0%",
             "hoverformat": ".1%",
             "showgrid": False,
@@ -357,18 +359,81 @@ def legs_chart(
             ],
             text=["—" if v is None else f"{v:.0f}" for v in values],
             textposition="outside",
+            cliponaxis=False,  # a score of 100 keeps its label beside the bar
             hoverinfo="skip",
         )
     )
     fig.update_layout(
-        height=height, margin={"l": 8, "r": 8, "t": 32 if title else 8, "b": 8}, showlegend=False
+        height=height, margin={"l": 8, "r": 32, "t": 32 if title else 8, "b": 8}, showlegend=False
     )
-    fig.update_xaxes(range=[0, 110], visible=False)
+    fig.update_xaxes(range=[0, 112], visible=False)
     fig.update_yaxes(autorange="reversed", rangemode="normal")
     return finish(fig, title=title)
 
 
 # --- comparing supervisors, satisfaction and complaints, plans (the dashboards' pages) -----
+
+
+def legend_on_top(fig: go.Figure, *, height: int | None = None) -> go.Figure:
+    """The legend in a band of its own between the title and the plot, so the two never overlap."""
+    fig.update_layout(
+        title={"yref": "container", "y": 0.985, "yanchor": "top"},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "yref": "paper",
+            "xanchor": "left",
+            "x": 0,
+        },
+        margin={"t": 92},
+    )
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+def week_ticks(fig: go.Figure, labels: Mapping | None, *, every: int = 2) -> go.Figure:
+    """Tick the x axis at the given weeks with the given (translated) labels, one in `every`."""
+    if labels:
+        weeks = sorted(labels)[::-1][::every][::-1]  # keep the latest week labelled
+        fig.update_xaxes(tickvals=weeks, ticktext=[labels[week] for week in weeks])
+    return fig
+
+
+def ranking_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    colour_map: Mapping[str, str],
+    names: Mapping[str, str],
+    value_title: str,
+    value_format: str,
+    label: str = "label",
+    value: str = "value",
+    colour: str = "department_code",
+    empty_text: str = "—",
+) -> go.Figure:
+    """One bar per row in the frame's order (best first, on top), coloured by department."""
+    fig = bar_chart(
+        frame,
+        x=label,
+        y=value,
+        title=title,
+        colour=colour,
+        colour_map=colour_map,
+        names=names,
+        y_title=value_title,
+        value_format=value_format,
+        horizontal=True,
+        stacked=True,  # one bar per row: nothing to group, so no thin offset bars
+        empty_text=empty_text,
+    )
+    if frame.empty:
+        return fig
+    fig.update_yaxes(categoryorder="array", categoryarray=list(frame[label]), autorange="reversed")
+    fig.update_traces(hovertemplate="%{y}<br>%{x}<extra>%{fullData.name}</extra>")
+    return legend_on_top(fig, height=180 + 26 * len(frame))
 
 
 def balance_map(
@@ -418,12 +483,18 @@ def balance_map(
                 mode="markers+text",
                 textposition="top center",
             )
+    fig.update_traces(
+        hovertemplate=f"<b>%{{hovertext}}</b><br>{x_title}: %{{x:.0f}}<br>{y_title}: %{{y:.0f}}"
+        "<extra>%{fullData.name}</extra>"
+    )
     fig.add_shape(
         type="line", x0=0, y0=0, x1=100, y1=100, line={"color": GRID_COLOUR, "dash": "dash", "width": 2}
     )
     fig.update_xaxes(range=[0, 105])
     fig.update_yaxes(range=[0, 105])
-    fig.update_layout(height=480)
+    fig.update_layout(
+        height=480, legend={"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02}
+    )
     return fig
 
 
@@ -461,10 +532,16 @@ def legs_small_multiples(
         labels={"_leg": "", x: "", y: ""},
     )
     fig.for_each_annotation(lambda note: note.update(text=note.text.split("=", 1)[-1]))
+    fig.update_traces(hovertemplate="%{x}: %{y:.0f}<extra>%{fullData.name}</extra>")
+    weeks = sorted(set(shown[x]))
+    short = [str(week).split("-")[-1] for week in (weeks[0], weeks[-1])]  # 2026-W35 -> W35
     fig.update_yaxes(range=[0, 105], tickvals=[0, 50, 100], title_text="")
-    fig.update_xaxes(showticklabels=False, title_text="")
-    fig.update_layout(height=max(260, 170 * rows + 110))
-    return finish(fig, title=title)
+    fig.update_xaxes(tickvals=[weeks[0], weeks[-1]], ticktext=short, title_text="", tickfont={"size": 10})
+    height = max(300, 180 * rows + 140)
+    fig = legend_on_top(finish(fig, title=title), height=height)
+    # The legend sits above the first row's panel titles.
+    fig.update_layout(legend={"y": 1.0 + 36 / (height - 92 - 48)}, margin={"t": 120})
+    return fig
 
 
 def csat_against_indicator(
@@ -481,6 +558,7 @@ def csat_against_indicator(
     y_title: str = "",
     reference_label: str = "",
     value_format: str = "percent",
+    week_labels: Mapping | None = None,
     empty_text: str = "—",
 ) -> go.Figure:
     """CSAT per department over the weeks, each department's indicator dashed in its colour."""
@@ -508,9 +586,10 @@ def csat_against_indicator(
                 mode="lines",
                 name=f"{names.get(code, code)} · {reference_label}",
                 line={"color": colour_map.get(code, NEUTRAL), "dash": "dash", "width": 1.5},
-                hoverinfo="skip",
+                showlegend=False,
+                hovertemplate=f"{names.get(code, code)} · {reference_label}: %{{y:.0%}}<extra></extra>",
             )
-    return fig
+    return week_ticks(legend_on_top(fig), week_labels)
 
 
 def complaint_rate_with_spikes(
@@ -528,6 +607,7 @@ def complaint_rate_with_spikes(
     x_title: str = "",
     y_title: str = "",
     value_format: str = "decimal",
+    week_labels: Mapping | None = None,
     empty_text: str = "—",
 ) -> go.Figure:
     """The complaint rate per department and week, each spike week marked and labelled."""
@@ -571,7 +651,7 @@ def complaint_rate_with_spikes(
             font={"color": STATUS_COLOURS["red"]},
             bgcolor="rgba(255,255,255,0.85)",
         )
-    return fig
+    return week_ticks(legend_on_top(fig), week_labels)
 
 
 def plan_against_forecast(
@@ -604,14 +684,16 @@ def plan_against_forecast(
         name=plan_label,
         marker_color=[STATUS_COLOURS["red"] if f else STATUS_COLOURS["green"] for f in flagged],
         texttemplate="%{y:.1%}",
-        textposition="outside",
+        textposition="inside",
+        insidetextanchor="start",
+        textfont={"color": "white"},
     )
     fig.add_scatter(
         x=labels,
         y=shown[forecast],
         name=forecast_label,
         mode="markers",
-        marker={"symbol": "line-ew-open", "size": 44, "line": {"width": 3, "color": TEXT_COLOUR}},
+        marker={"symbol": "line-ew-open", "size": 44, "color": TEXT_COLOUR, "line": {"width": 3}},
     )
     fig.add_scatter(
         x=labels,
@@ -622,7 +704,7 @@ def plan_against_forecast(
     )
     apply_axis_format(fig, "percent")
     fig.update_layout(height=420)
-    return finish(fig, title=title, y_title=y_title)
+    return legend_on_top(finish(fig, title=title, y_title=y_title))
 
 
 def attainment_bars(
@@ -660,4 +742,148 @@ def attainment_bars(
             annotation_text=target_label,
             annotation_position="top left",
         )
-    return fig
+    return legend_on_top(fig)
+
+
+# --- weekly trends and the legs over time (the This week and Supervisor pages) ---------------
+
+
+def _reference_line(
+    fig: go.Figure, frame: pd.DataFrame, x: str, reference: float | str | None, label: str
+) -> None:
+    """A dashed line to read bars or a line against: a fixed value (100% of target) or a column."""
+    if reference is None:
+        return
+    values = [reference] * len(frame) if isinstance(reference, int | float) else frame[reference]
+    if pd.Series(values, dtype="float64").isna().all():
+        return
+    fig.add_scatter(
+        x=frame[x],
+        y=values,
+        name=label,
+        mode="lines",
+        line={"color": TEXT_COLOUR, "dash": "dash", "width": 1.5, "shape": "hv"},
+        hoverinfo="skip",
+    )
+
+
+def _week_axis(fig: go.Figure, labels: pd.Series) -> None:
+    """Weeks in the frame's order, labels level; past eight weeks every other one is labelled."""
+    ticks = list(labels)
+    shown = ticks if len(ticks) <= 8 else ticks[len(ticks) % 2 == 0 :: 2]
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=ticks,
+        tickmode="array",
+        tickvals=shown,
+        tickangle=0,
+    )
+
+
+def weekly_bars(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    x_title: str = "",
+    y_title: str = "",
+    value_format: str = "number",
+    reference: float | str | None = None,
+    reference_label: str = "",
+    highlight: str | None = None,
+    empty_text: str = "—",
+) -> go.Figure:
+    """One bar per week in the frame's order; bars where `highlight` is true are drawn red."""
+    if frame.empty or frame[y].isna().all():
+        return empty_figure(empty_text, title=title)
+    flagged = (
+        frame[highlight].fillna(False).astype(bool) if highlight else pd.Series(False, index=frame.index)
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=frame[x],
+            y=frame[y],
+            name=y_title,
+            marker_color=[STATUS_COLOURS["red"] if f else DEPARTMENT_PALETTE[0] for f in flagged],
+        )
+    )
+    _reference_line(fig, frame, x, reference, reference_label)
+    _week_axis(fig, frame[x])
+    fig.update_layout(height=320, showlegend=reference is not None)
+    apply_axis_format(fig, value_format)
+    return finish(fig, title=title, x_title=x_title, y_title=y_title)
+
+
+def weekly_line(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    x_title: str = "",
+    y_title: str = "",
+    value_format: str = "percent",
+    reference: float | str | None = None,
+    reference_label: str = "",
+    counts: str | None = None,
+    counts_label: str = "",
+    empty_text: str = "—",
+) -> go.Figure:
+    """One value per week as a line with markers; weeks without a value are stepped over.
+
+    `counts` names a column of how many answers stand behind each point, shown on hover: a
+    week's share from two answers should not read like one from two hundred.
+    """
+    if frame.empty or frame[y].isna().all():
+        return empty_figure(empty_text, title=title)
+    _, hover, _ = VALUE_FORMATS[value_format]
+    extra = f"<br>{counts_label}: %{{customdata:,}}" if counts else ""
+    fig = go.Figure(
+        go.Scatter(
+            x=frame[x],
+            y=frame[y],
+            name=y_title,
+            mode="lines+markers",
+            line={"color": DEPARTMENT_PALETTE[0]},
+            connectgaps=True,
+            customdata=frame[counts] if counts else None,
+            hovertemplate=f"%{{x}}: %{{y:{hover}}}{extra}<extra></extra>",
+        )
+    )
+    _reference_line(fig, frame, x, reference, reference_label)
+    _week_axis(fig, frame[x])
+    fig.update_layout(height=320)
+    apply_axis_format(fig, value_format)
+    return finish(fig, title=title, x_title=x_title, y_title=y_title)
+
+
+def legs_trend_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    labels: Mapping[str, str],
+    title: str,
+    x_title: str = "",
+    y_title: str = "",
+    empty_text: str = "—",
+) -> go.Figure:
+    """The three leg scores (columns score_targets, score_team, score_skills) week by week on 0-100."""
+    columns = [f"score_{leg}" for leg in LEG_COLOURS]
+    if frame.empty or frame[columns].isna().all().all():
+        return empty_figure(empty_text, title=title)
+    fig = go.Figure()
+    for leg, colour in LEG_COLOURS.items():
+        fig.add_scatter(
+            x=frame[x],
+            y=frame[f"score_{leg}"],
+            name=labels.get(leg, leg),
+            mode="lines+markers",
+            line={"color": colour},
+        )
+    _week_axis(fig, frame[x])
+    fig.update_yaxes(range=[0, 105], rangemode="normal")
+    fig.update_layout(height=340)
+    apply_axis_format(fig, "score")
+    return finish(fig, title=title, x_title=x_title, y_title=y_title)

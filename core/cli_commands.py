@@ -25,3 +25,7 @@ COMMANDS.update(KPI_COMMANDS)
 from core.reports.cli import REPORT_COMMANDS  # noqa: E402
 
 COMMANDS.update(REPORT_COMMANDS)
+
+from core.ops import OPS_COMMANDS  # noqa: E402
+
+COMMANDS.update(OPS_COMMANDS)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import decimal
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
@@ -143,7 +142,13 @@ def babel_locale(lang: str) -> Locale:
 
 
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, pandas' NaT and NA: values that only ever differ from themselves when missing."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA compares to NA, which has no truth value
+        return True
 
 
 def _pattern(decimals: int, *, signed: bool, suffix: str = "") -> str:
@@ -219,7 +224,7 @@ def format_currency(
 
 def format_date(value: date | datetime | None, lang: str, *, style: str = "medium") -> str:
     """'2026年11月28日' / 'Nov 28, 2026' (style: short, medium, long, or a Babel skeleton like 'MMMd')."""
-    if value is None:
+    if _is_missing(value):
         return MISSING
     if isinstance(value, datetime):
         value = value.date()
@@ -255,7 +260,7 @@ def language_names(langs: Iterable[str] = LANGUAGES) -> dict[str, str]:
 # --- catalogue maintenance (used by the tests and by `python -m core.i18n`) ---------------
 
 # Where user-facing messages live; tests/ and migrations/ hold none.
-SOURCE_GLOBS = ("dashboard.py", "core/**.py", "ui/**.py", "views/**.py", "pages/**.py", "scripts/**.py")
+SOURCE_GLOBS = ("dashboard.py", "core/**.py", "ui/**.py", "pages/**.py", "pages/**.py", "scripts/**.py")
 KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
 
 

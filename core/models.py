@@ -73,9 +73,7 @@ class Supervisor(SQLModel, table=True):
 class Rep(SQLModel, table=True):
     """A sales representative (销售代表); team membership over time lives in Assignment."""
 
-    __table_args__ = (
-        CheckConstraint("left_on IS NULL OR left_on >= hired_on", name="left_after_hired"),
-    )
+    __table_args__ = (CheckConstraint("left_on IS NULL OR left_on >= hired_on", name="left_after_hired"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=200)

@@ -189,7 +189,9 @@ def close_action(session: Session, note_id: int, *, user: NoteUser, now: datetim
         raise NoteError("already_closed")
     note.action_closed_at_utc = now or utc_now()
     session.add(note)
-    record_event(session, user.username, "note.close_action", f"{supervisor.code} {note.week}", {"note_id": note_id})
+    record_event(
+        session, user.username, "note.close_action", f"{supervisor.code} {note.week}", {"note_id": note_id}
+    )
     return note
 
 
@@ -223,7 +225,9 @@ def _frame(session: Session, stmt) -> pd.DataFrame:  # type: ignore[no-untyped-d
     for column in ("action_closed_at_utc", "created_at_utc"):
         # SQLite hands timezone columns back naive; they were written as UTC.
         out[column] = pd.to_datetime(out[column], utc=True)
-    out["action_due_week"] = out["action_due_week"].astype("object").where(out["action_due_week"].notna(), None)
+    out["action_due_week"] = (
+        out["action_due_week"].astype("object").where(out["action_due_week"].notna(), None)
+    )
     return out
 
 

@@ -21,6 +21,7 @@ from core.metrics.compare import (
     rank_supervisors,
     ranking_columns,
 )
+from core.params import DEFAULT_PARAMS
 from core.tables import download_table
 from ui import glue, widgets
 
@@ -59,10 +60,11 @@ def render() -> None:
         return
     st.caption(
         t(
-            "{count} supervisors, scored over the 13 weeks ending {week}. Percentile: the share of the "
+            "{count} supervisors, scored over the {weeks} weeks ending {week}. Percentile: the share of the "
             "company's {total} supervisors this one does better than on the chosen figure (100 = best).",
             lang,
             count=len(shown.table),
+            weeks=DEFAULT_PARAMS.legs_window_weeks,
             week=format_week(company.week, lang),
             total=len(company.table),
         )
@@ -71,17 +73,13 @@ def render() -> None:
     kpi_label = t(KPIS[kpi].label, lang)
     left, right = st.columns(2)
     with left:
-        ranking = charts.bar_chart(
+        ranking = charts.ranking_chart(
             ranked,
-            x="label",
-            y="value",
-            title=t("Who leads on {kpi}", lang, kpi=kpi_label),
-            colour="department_code",
+            title=t("Ranking: {kpi}", lang, kpi=kpi_label),
             colour_map=charts.department_colours(company.table["department_code"]),
             names=dict(zip(company.table["department_code"], company.table["department_name"], strict=False)),
-            y_title=kpi_label,
+            value_title=kpi_label,
             value_format=KPIS[kpi].value_format,
-            horizontal=True,
         )
         widgets.chart(ranking, download_table(ranked, ranking_columns(kpi), lang), key="ranking", lang=lang)
     with right:
@@ -99,7 +97,7 @@ def render() -> None:
     st.subheader(t("Ranking and percentiles", lang))
     widgets.table(ranked, ranking_columns(kpi), lang, key="ranking_table")
 
-    title = t("The three legs week by week, last 13 weeks", lang)
+    title = t("The three legs week by week", lang)
     trends = charts.legs_small_multiples(shown.trend, title=title, leg_labels=leg_names(lang))
     data = download_table(shown.trend, TREND_DOWNLOAD_COLUMNS, lang)
     widgets.chart(trends, data, key="leg_trends", lang=lang)

@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from core import charts
 from core.auth import Scope
-from core.i18n import format_date, format_number, format_percent, t
+from core.i18n import format_date, t
 from core.metrics import voice_overview as voice
+from core.params import DEFAULT_PARAMS
 from core.tables import download_table
 from ui import glue, widgets
 
@@ -22,71 +23,60 @@ def load_voice(session: Session, week: str, scope: Scope) -> voice.VoiceOverview
     return voice.voice_overview(session, week, department_ids=ids, include_scores=not scope.complaints_only)
 
 
-def satisfaction(v: voice.VoiceOverview, colours: dict, names: dict, lang: str) -> None:
+def satisfaction(v: voice.VoiceOverview, lang: str) -> None:
     st.header(t("Customer satisfaction", lang))
-    title = t("CSAT by department, week by week, against its indicator (dashed)", lang)
+    title = t("CSAT by department, each week over the 4 weeks ending with it; its indicator dashed", lang)
     fig = charts.csat_against_indicator(
         v.csat_trend,
         title=title,
-        colour_map=colours,
-        names=names,
+        colour_map=v.department_colours,
+        names=v.department_names,
         y_title=t("CSAT", lang),
         reference_label=t("Indicator", lang),
+        week_labels=v.week_labels(lang),
         empty_text=t("No survey answers in these weeks.", lang),
     )
     widgets.chart(fig, download_table(v.csat_trend, voice.CSAT_TREND_COLUMNS, lang), key="csat", lang=lang)
     widgets.table(v.csat_summary, voice.CSAT_COLUMNS, lang, key="csat_summary")
-    st.subheader(
-        t("Rating chain: ratings far from what customers say ({quarter})", lang, quarter=v.rating_quarter)
-    )
+    quarter = voice.quarter_label(v.rating_quarter, lang)
+    st.subheader(t("Rating chain: ratings far from what customers say ({quarter})", lang, quarter=quarter))
     if v.rating_gaps.empty:
         st.success(t("No rating differs from the customers' view beyond the threshold.", lang))
     else:
         widgets.table(v.rating_gaps, voice.RATING_GAP_COLUMNS, lang, key="rating_gaps")
 
 
-def complaints(v: voice.VoiceOverview, colours: dict, names: dict, lang: str) -> None:
+def complaints(v: voice.VoiceOverview, lang: str) -> None:
     st.header(t("Complaints", lang))
     fig = charts.complaint_rate_with_spikes(
         v.complaint_trend,
         title=t("Complaints per 100 customers, by department and week", lang),
-        colour_map=colours,
-        names=names,
+        colour_map=v.department_colours,
+        names=v.department_names,
         spike_label=t("Spike", lang),
+        week_labels=v.week_labels(lang),
         y_title=t("Per 100 customers", lang),
     )
     trend = download_table(v.complaint_trend, voice.COMPLAINT_TREND_COLUMNS, lang)
     widgets.chart(fig, trend, key="complaint_rate", lang=lang)
-    left, right = st.columns(2)
-    with left:
-        fig = charts.pareto_chart(
-            v.pareto,
-            category="label",
-            count="complaints",
-            title=t("Complaints by category", lang),
-            count_title=t("Complaints", lang),
-            share_title=t("Cumulative share", lang),
-            empty_text=t("No complaints in these weeks.", lang),
-        )
-        widgets.chart(fig, download_table(v.pareto, voice.PARETO_COLUMNS, lang), key="pareto", lang=lang)
-    with right:
-        st.subheader(t("Time to resolve and the SLA", lang))
-        widgets.table(v.resolution, voice.RESOLUTION_COLUMNS, lang, key="resolution")
-        st.subheader(t("Reactive complaints: key accounts overdue for contact", lang))
-        widgets.table(v.reactive, voice.REACTIVE_COLUMNS, lang, key="reactive")
-    st.subheader(t("Repeat complainants: the same customer again within 30 days", lang))
-    total = v.repeat_total.iloc[0] if not v.repeat_total.empty else None
-    if total is not None:
-        st.caption(
-            t(
-                "{repeat} of {all} complaining customers complained again ({share}).",
-                lang,
-                repeat=format_number(total["repeat_complainants"], lang),
-                all=format_number(total["complainants"], lang),
-                share=format_percent(total["repeat_share"], lang),
-            )
-        )
-    widgets.table(v.repeats, voice.REPEAT_COLUMNS, lang, key="repeats", height=320)
+    fig = charts.pareto_chart(
+        v.pareto,
+        category="label",
+        count="complaints",
+        title=t("Complaints by category", lang),
+        count_title=t("Complaints", lang),
+        share_title=t("Cumulative share", lang),
+        empty_text=t("No complaints in these weeks.", lang),
+    )
+    widgets.chart(fig, download_table(v.pareto, voice.PARETO_COLUMNS, lang), key="pareto", lang=lang)
+    st.subheader(t("Time to resolve and the SLA", lang))
+    widgets.table(v.resolution, voice.RESOLUTION_COLUMNS, lang, key="resolution")
+    st.subheader(t("Reactive complaints: key accounts overdue for contact", lang))
+    widgets.table(v.reactive, voice.REACTIVE_COLUMNS, lang, key="reactive")
+    days = DEFAULT_PARAMS.repeat_window_days
+    st.subheader(t("Repeat complainants: the same customer again within {days} days", lang, days=days))
+    st.caption(v.repeats_summary(lang))
+    widgets.table(v.repeats, voice.REPEAT_COLUMNS, lang, key="repeats")
 
 
 def unmatched(v: voice.VoiceOverview, lang: str) -> None:
@@ -94,10 +84,8 @@ def unmatched(v: voice.VoiceOverview, lang: str) -> None:
     if v.unmatched_count == 0:
         st.success(t("Every complaint is attributed to a department.", lang))
         return
-    st.warning(t("{count} complaints name no known customer or department.", lang, count=v.unmatched_count))
-    widgets.table(v.unmatched, voice.UNMATCHED_TABLE_COLUMNS, lang, key="unmatched", height=320)
-    if not glue.link_to("upload", t("Attribute them on the upload page", lang)):
-        st.caption(t("Ask a department manager or an administrator to upload the data.", lang))
+    widgets.table(v.unmatched, voice.UNMATCHED_TABLE_COLUMNS, lang, key="unmatched")
+    widgets.empty_state(v.unmatched_summary(lang), lang)
 
 
 def render() -> None:
@@ -109,20 +97,16 @@ def render() -> None:
     scope = glue.current_scope()
     shown = scope if department is None else replace(scope, department_ids=frozenset({department.id}))
     v = load_voice(week, shown)
-    if v.complaint_trend.empty and v.csat_summary.empty:
+    if not v.has_data:
         widgets.empty_state(
             t("Nothing to show yet: upload the complaint log and the survey results.", lang), lang
         )
         return
     start, end = format_date(v.window.start, lang), format_date(v.window.end, lang)
-    st.caption(t("The 13 weeks from {start} to {end}.", lang, start=start, end=end))
-    names = dict(
-        zip(v.complaint_trend["department_code"], v.complaint_trend["department_name"], strict=False)
-    )
-    colours = charts.department_colours(glue.load_departments(scope)["code"])
+    st.caption(t("Weeks from {start} to {end}.", lang, start=start, end=end))
     if not scope.complaints_only:
-        satisfaction(v, colours, names, lang)
-    complaints(v, colours, names, lang)
+        satisfaction(v, lang)
+    complaints(v, lang)
     if shown.department_ids is None:
         unmatched(v, lang)
 

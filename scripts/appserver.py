@@ -116,7 +116,7 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
 
 
 def wait_for_app(page, timeout_ms: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the app is idle: no script running, no element still loading or stale.
+    """Wait until the app is idle: no script running, nothing loading or stale, every chart drawn.
 
     After a click, first wait for something the click must change (an `expect` on the new
     heading): a run that has not started yet also looks idle.
@@ -124,13 +124,54 @@ def wait_for_app(page, timeout_ms: float = 30_000) -> None:  # type: ignore[no-u
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
+            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
             return app !== null
                 && app.getAttribute('data-test-script-state') === 'notRunning'
                 && document.querySelector('[data-testid="stSkeleton"]') === null
-                && document.querySelector('[data-stale="true"]') === null;
+                && document.querySelector('[data-stale="true"]') === null
+                && charts.every((chart) => chart.querySelector('.main-svg') !== null);
         }""",
         timeout=timeout_ms,
     )
+
+
+DEMO_ADMIN = ("admin", "demo-admin")
+
+
+def open_app_page(  # type: ignore[no-untyped-def]
+    page, url: str, timeout_ms: float = 60_000, *, user: tuple[str, str] | None = DEMO_ADMIN
+) -> None:
+    """Go to `url`, sign in as `user` when the sign-in form shows, and wait for the page to be idle.
+
+    The first request to a fresh server briefly runs in Streamlit's pages-folder mode before
+    ui.glue sends it through dashboard.py; waiting for the language switch skips that moment.
+    A page load is a new Streamlit session, so every load signs in again; after signing in the
+    app shows the page and filters the URL asked for.
+    """
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"] [role="radiogroup"]', timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+    form = page.locator('[data-testid="stForm"]').filter(has=page.locator('input[type="password"]'))
+    if user is not None and form.count() > 0:
+        sign_in(page, *user, timeout_ms=timeout_ms)
+
+
+def sign_in(page, username: str, password: str, *, timeout_ms: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Fill in the sign-in form and wait until the signed-in app is drawn (its sign-out button)."""
+    if page.locator('[role="dialog"]').count():  # e.g. Streamlit's "page not found" notice
+        page.keyboard.press("Escape")
+        page.locator('[role="dialog"]').wait_for(state="detached", timeout=timeout_ms)
+    form = page.locator('[data-testid="stForm"]').filter(has=page.locator('input[type="password"]'))
+    form.locator('input[type="text"]').first.fill(username)
+    form.locator('input[type="password"]').fill(password)
+    form.locator(
+        '[data-testid="stBaseButton-primaryFormSubmit"], button[kind="primaryFormSubmit"], button'
+    ).last.click()
+    page.wait_for_selector(
+        '[data-testid="stSidebar"] button:has-text("退出"), [data-testid="stSidebar"] button:has-text("Sign out")',
+        timeout=timeout_ms,
+    )
+    wait_for_app(page, timeout_ms)
 
 
 def screenshot_whole_page(page, path: Path, *, max_height: int = 6000) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from core.db import init_db, make_engine
 from core.importing.load import seed_demo
-from scripts.appserver import PROJECT_ROOT, launch_chromium, run_app, screenshot_whole_page, wait_for_app
+from scripts.appserver import PROJECT_ROOT, launch_chromium, open_app_page, run_app, screenshot_whole_page
 from ui.registry import PAGES_BY_KEY
 
 DEFAULT_OUT = PROJECT_ROOT / "docs" / "screenshot-this-week.png"
@@ -32,7 +32,9 @@ def _page_path(key: str) -> str:
     return key
 
 
-def take_screenshot(out: Path, *, lang: str, page_key: str, today: date | None, full_page: bool) -> Path:
+def take_screenshot(
+    out: Path, *, lang: str, page_key: str, today: date | None, full_page: bool, height: int = 1400
+) -> Path:
     with tempfile.TemporaryDirectory(prefix="tripod-screenshot-") as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         engine = make_engine(url)
@@ -44,10 +46,9 @@ def take_screenshot(out: Path, *, lang: str, page_key: str, today: date | None, 
             sync_playwright() as playwright,
         ):
             browser = launch_chromium(playwright)
-            context = browser.new_context(locale=LOCALES[lang], viewport={"width": 1400, "height": 900})
+            context = browser.new_context(locale=LOCALES[lang], viewport={"width": 1400, "height": height})
             page = context.new_page()
-            page.goto(f"{server.url}/{_page_path(page_key)}")
-            wait_for_app(page)
+            open_app_page(page, f"{server.url}/{_page_path(page_key)}")
             out.parent.mkdir(parents=True, exist_ok=True)
             if full_page:
                 screenshot_whole_page(page, out)
@@ -68,11 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         "--today", type=date.fromisoformat, default=None, help="date the demo data runs up to"
     )
     parser.add_argument("--full-page", action="store_true", help="the whole page, not only the first screen")
+    parser.add_argument("--height", type=int, default=1400, help="window height in pixels (width 1400)")
     args = parser.parse_args(argv)
     key = args.page if (PROJECT_ROOT / PAGES_BY_KEY[args.page].path).exists() else "overview"
     if key != args.page:
         print(f"page {args.page!r} does not exist yet; taking {key!r} instead", file=sys.stderr)
-    path = take_screenshot(args.out, lang=args.lang, page_key=key, today=args.today, full_page=args.full_page)
+    path = take_screenshot(
+        args.out, lang=args.lang, page_key=key, today=args.today, full_page=args.full_page, height=args.height
+    )
     print(f"wrote {path}")
     return 0
 

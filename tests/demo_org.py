@@ -42,7 +42,7 @@ def _loaded(engine: Engine) -> bool:
 
 
 def load_demo(url: str, tmp: Path, today: date | None = None) -> str:
-    """Create the schema in the (new, empty) database at `url` and load the demo organisation into it; returns the URL."""
+    """Create the schema in the new, empty database at `url` and load the demo into it; returns the URL."""
     engine = make_engine(url)
     try:
         init_db(engine)

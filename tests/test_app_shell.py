@@ -84,6 +84,23 @@ def page(
     return as_user(at, role, department, ids)
 
 
+def signed_in_dashboard(engine: Engine, *, role: str = "admin", department: str | None = None) -> AppTest:
+    """dashboard.py with a real user of `role` signed in (the frame re-reads the user each run)."""
+    from core.auth import create_user, load_current_user
+    from core.models import User
+
+    username = f"shell-{role}"
+    with write_session(engine) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            user = create_user(session, username, role, "a long test passphrase", department_code=department)
+        session.flush()
+        current = load_current_user(session, user.id)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at.session_state[USER_KEY] = current
+    return at
+
+
 def texts(at: AppTest) -> list[str]:
     """Every piece of text a user can read on the page."""
     found: list[str] = []
@@ -151,7 +168,16 @@ def test_first_start_creates_the_database_and_loads_the_demo_with_progress(blank
     assert steps == ["departments", "supervisors"]
     assert [s.label for s in at.status] == ["演示机构已载入。"]
     assert "演示数据：虚构的机构，仅供试用 Tripod。" in [w.value for w in at.sidebar.warning]
-    assert metrics(at)["部门"] == "1"  # the landing page shows what was just loaded
+    # A first visitor meets the sign-in form, with the demo users listed under it.
+    assert at.title[0].value == "登录 Tripod"
+    shown = [str(v) for table in list(at.table) + list(at.dataframe) for v in table.value.to_numpy().ravel()]
+    assert "admin" in shown and "demo-admin" in shown
+    at.text_input(key="signin_username").input("admin")
+    at.text_input(key="signin_password").input("demo-admin")
+    at.button[0].click().run()
+    assert not at.exception
+    at.switch_page("pages/overview.py").run()
+    assert metrics(at)["部门"] == "1"  # what was just loaded is there
 
 
 def test_a_failing_demo_load_is_explained_and_the_app_carries_on(blank_sqlite, monkeypatch):
@@ -170,6 +196,11 @@ def test_a_failing_demo_load_is_explained_and_the_app_carries_on(blank_sqlite, m
     assert [s.label for s in at.status] == ["The demo organisation could not be loaded."]
     assert any("server log under reference" in e.value for e in at.error)
     assert "demo files missing" not in " ".join(texts(at))  # details go to the log, not the page
+    at.text_input(key="signin_username").input("admin")
+    at.text_input(key="signin_password").input("demo-admin")
+    at.button[0].click().run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
     assert any("Nothing is loaded yet" in i.value for i in at.info)
 
 
@@ -190,17 +221,17 @@ def test_without_demo_mode_first_start_only_creates_the_schema(blank_sqlite, mon
     ("locale", "title"), [("zh-CN", "已载入的数据"), ("en-GB", "What is loaded"), (None, "What is loaded")]
 )
 def test_the_language_follows_the_browser(app_engine, locale, title):
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at = signed_in_dashboard(app_engine)
     at.context["locale"] = locale
-    at.run()
+    at.run().switch_page("pages/overview.py").run()
     assert not at.exception
     assert at.title[0].value == title
 
 
 def test_the_sidebar_switch_changes_the_language_for_the_session(app_engine, org):
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at = signed_in_dashboard(app_engine)
     at.context["locale"] = "zh-CN"
-    at.run()
+    at.run().switch_page("pages/overview.py").run()
     assert at.title[0].value == "已载入的数据"
     at.sidebar.button_group[0].set_value("en").run()
     assert at.title[0].value == "What is loaded"
@@ -224,17 +255,29 @@ ENGLISH_ONLY = {
 @pytest.mark.parametrize(
     ("path", "lang", "title"),
     [
-        ("views/overview.py", "zh", "已载入的数据"),
-        ("views/overview.py", "en", "What is loaded"),
-        ("views/method.py", "zh", "计算方法"),
-        ("views/method.py", "en", "Method"),
+        ("pages/overview.py", "zh", "已载入的数据"),
+        ("pages/overview.py", "en", "What is loaded"),
+        ("pages/method.py", "zh", "计算方法"),
+        ("pages/method.py", "en", "Method"),
     ],
 )
-def test_each_page_renders_in_each_language(app_engine, org, path, lang, title):
+def test_the_shell_pages_render_in_each_language(app_engine, org, path, lang, title):
     at = page(path, lang=lang)
     at.run()
     assert not at.exception and not at.error
     assert at.title[0].value == title
+
+
+EXISTING_PAGES = [spec for spec in PAGES if (PROJECT_ROOT / spec.path).exists()]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", EXISTING_PAGES, ids=[spec.key for spec in EXISTING_PAGES])
+def test_every_page_renders_for_an_administrator_without_untranslated_text(app_engine, org, spec, lang):
+    at = page(spec.path, lang=lang)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.title, "every page has a title"
     if lang == "zh":
         untranslated = [text for text in texts(at) if text.strip() in ENGLISH_ONLY]
         assert not untranslated
@@ -249,7 +292,7 @@ def test_each_page_renders_in_each_language(app_engine, org, path, lang, title):
     ],
 )
 def test_the_overview_counts_what_the_user_may_see(app_engine, org, role, department, scope_caption):
-    at = page("views/overview.py", role=role, department=department, ids=org)
+    at = page("pages/overview.py", role=role, department=department, ids=org)
     at.run()
     assert not at.error
     expected = COUNTS[department]
@@ -267,7 +310,7 @@ def test_the_overview_counts_what_the_user_may_see(app_engine, org, role, depart
 
 
 def test_the_overview_dates_each_kind_in_the_language(app_engine, org):
-    at = page("views/overview.py", role="manager", department="BANK1", ids=org, lang="en")
+    at = page("pages/overview.py", role="manager", department="BANK1", ids=org, lang="en")
     at.run()
     table = at.dataframe[0].value
     bookings = table[table["Kind of record"] == "Bookings"].iloc[0]
@@ -275,7 +318,7 @@ def test_the_overview_dates_each_kind_in_the_language(app_engine, org):
 
 
 def test_the_overview_of_an_empty_database_points_to_the_upload(app_engine):
-    at = page("views/overview.py", lang="en")
+    at = page("pages/overview.py", lang="en")
     at.run()
     assert not at.exception
     assert [i.value for i in at.info] == [
@@ -285,7 +328,7 @@ def test_the_overview_of_an_empty_database_points_to_the_upload(app_engine):
 
 @pytest.mark.parametrize(("role", "allowed"), [("supervisor", False), ("call_center", True), (None, False)])
 def test_a_page_checks_who_opens_it_even_when_run_alone(app_engine, org, role, allowed):
-    at = AppTest.from_file(str(PROJECT_ROOT / "views/overview.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages/overview.py"), default_timeout=TIMEOUT)
     at.session_state["tripod_lang"] = "en"
     if role:
         as_user(at, role, "BANK1", org)
@@ -297,18 +340,12 @@ def test_a_page_checks_who_opens_it_even_when_run_alone(app_engine, org, role, a
 
 
 def test_the_method_page_lists_every_threshold_in_force(app_engine):
-    at = page("views/method.py", lang="en")
+    at = page("pages/method.py", lang="en")
     at.run()
     shown = set()
     for table in at.table:
         shown |= set(table.value["Setting"])
     assert shown == set(params_table("en", DEFAULT_PARAMS)["name"])
-
-
-def test_no_pages_folder_sits_beside_the_entry_script():
-    # Streamlit runs a file of a pages/ folder on its own (without dashboard.py, hence without
-    # sign-in) when a freshly started server's first request names it. Views live in views/.
-    assert not (PROJECT_ROOT / "pages").exists(), "move the views to views/ and list them in ui/registry.py"
 
 
 # --- navigation ---------------------------------------------------------------------------
@@ -464,7 +501,9 @@ def _widgets_app() -> None:
     widgets.kpi_tile("投诉率", "1.8", "zh", delta="+0.4", higher_is_better=False, status="red")
     widgets.kpi_tile("满意度", "91%", "zh", delta="-2%", status="green")
     frame = pd.DataFrame({"department_code": ["BANK1", "CORP1"], "complaints": [12, 3]})
-    widgets.chart(bar_chart(frame, x="department_code", y="complaints", title="投诉"), frame, key="c", lang="zh")
+    widgets.chart(
+        bar_chart(frame, x="department_code", y="complaints", title="投诉"), frame, key="c", lang="zh"
+    )
 
 
 def test_kpi_tiles_show_value_delta_direction_and_status_in_words(app_engine):

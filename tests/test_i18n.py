@@ -9,6 +9,7 @@ import string
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from babel.messages.pofile import read_po
 
@@ -44,6 +45,9 @@ from core.settings import PROJECT_ROOT
         (lambda lang: format_number(-12, lang, signed=True), "-12", "-12"),
         (lambda lang: format_number(None, lang), "—", "—"),
         (lambda lang: format_number(float("nan"), lang), "—", "—"),
+        (lambda lang: format_number(pd.NA, lang), "—", "—"),
+        (lambda lang: format_date(pd.NaT, lang), "—", "—"),
+        (lambda lang: format_date(None, lang), "—", "—"),
         (lambda lang: format_percent(0.934, lang), "93%", "93%"),
         (lambda lang: format_percent(0.9345, lang, decimals=1), "93.5%", "93.5%"),
         (lambda lang: format_percent(0.125, lang), "13%", "13%"),
@@ -176,7 +180,7 @@ def test_every_message_in_the_source_has_a_chinese_translation():
 
 def test_the_extractor_finds_messages_of_every_layer():
     found = extract_messages()
-    assert "Method" in found  # ui/registry.py (N_) and views/method.py (t)
+    assert "Method" in found  # ui/registry.py (N_) and pages/method.py (t)
     assert "Week {week}, {year}" in found  # core/i18n.py
     assert any(where.startswith("dashboard.py") for where in sum(found.values(), []))
 
@@ -237,4 +241,4 @@ def test_every_bilingual_text_has_both_languages():
 
 def test_the_source_scan_sees_the_product_files():
     names = {str(p.relative_to(PROJECT_ROOT)) for p in _source_files()}
-    assert {"dashboard.py", "core/i18n.py", "ui/glue.py", "views/method.py"} <= names
+    assert {"dashboard.py", "core/i18n.py", "ui/glue.py", "pages/method.py"} <= names

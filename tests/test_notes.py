@@ -1,4 +1,4 @@
-"""Notes and actions on a supervisor's week: who may write, what is refused, what stays open, what is unexplained."""
+"""Notes and actions on a supervisor's week: who writes, refusals, what stays open, what is unexplained."""
 
 from __future__ import annotations
 
@@ -73,7 +73,11 @@ def test_who_may_write_a_note(engine, org, role, department, supervisor, refusal
     if refusal is None:
         write(engine, org, supervisor, by=writer)
         [event] = audit_rows(engine)
-        assert (event.username, event.action, event.target) == (writer.username, "note.add", f"{supervisor} 2026-W47")
+        assert (event.username, event.action, event.target) == (
+            writer.username,
+            "note.add",
+            f"{supervisor} 2026-W47",
+        )
         return
     with pytest.raises(NotePermissionError) as caught:
         write(engine, org, supervisor, by=writer)
@@ -174,7 +178,11 @@ def test_closing_an_action_records_when_and_who(engine, org):
         closed = session.get(Note, note_id).action_closed_at_utc
         assert closed.replace(tzinfo=closed.tzinfo or UTC) == moment
         [latest] = recent_events(session, limit=1)
-    assert (latest.username, latest.action, latest.target) == (manager.username, "note.close_action", "S1 2026-W47")
+    assert (latest.username, latest.action, latest.target) == (
+        manager.username,
+        "note.close_action",
+        "S1 2026-W47",
+    )
 
 
 @pytest.mark.parametrize(
@@ -291,12 +299,20 @@ def test_a_tipped_or_red_week_without_a_note_is_unexplained(engine, org, row, re
         assert found.empty
     else:
         assert found.to_dict("records") == [
-            {"supervisor_id": org[row["code"]], "supervisor_code": row["code"], "supervisor_name": row["code"], "reasons": reasons}
+            {
+                "supervisor_id": org[row["code"]],
+                "supervisor_code": row["code"],
+                "supervisor_name": row["code"],
+                "reasons": reasons,
+            }
         ]
 
 
 def test_a_note_that_week_explains_it_and_a_note_another_week_does_not(engine, org):
-    weekly = {"week": "2026-W47", "supervisors": [sup_row("S1", diagnosis="team_only"), sup_row("S2", diagnosis="skills_only")]}
+    weekly = {
+        "week": "2026-W47",
+        "supervisors": [sup_row("S1", diagnosis="team_only"), sup_row("S2", diagnosis="skills_only")],
+    }
     write(engine, org, "S1", "2026-W47", "we know: targets are next")
     write(engine, org, "S2", "2026-W46", "last week's note")
     with read_session(engine) as session:

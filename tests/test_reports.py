@@ -400,6 +400,30 @@ def test_pdf_with_charts_first_pages_as_png(org, lang, tmp_path):
     assert len(pages) == 2 and all(p.stat().st_size > 20_000 for p in pages)
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_a_week_before_any_data_still_makes_a_report(org, fmt, tmp_path):
+    with read_session(org.engine) as session:
+        data = build_report(
+            session, "2020-W01", department_code=None, lang="en", scope=EVERYTHING, fmt=fmt, charts=False
+        )
+    if fmt == "xlsx":
+        book = workbook(data)
+        assert [book["Summary"].cell(row, 2).value for row in range(6, 14)] == [
+            0,
+            None,
+            None,
+            0,
+            None,
+            None,
+            None,
+            None,
+        ]
+        assert book["Alerts"]["A5"].value == "No alerts this week."  # in place of rows
+    else:
+        text = pdf_text(data, tmp_path)
+        assert "Week 1, 2020 (Dec 30–Jan 5) · 2020-W01" in text and "No alerts this week." in text
+
+
 # --- alerts, notes and actions ----------------------------------------------------------
 
 

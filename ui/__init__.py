@@ -1,1 +1,1 @@
-"""Streamlit-facing helpers between the views and core; only ui/, views/ and dashboard.py import streamlit."""
+"""Streamlit-facing helpers between the pages and core; only ui/, pages/ and dashboard.py import streamlit."""

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -263,27 +264,49 @@ def current_scope() -> Scope:
 
 
 def sign_in(engine: Engine, lang: str) -> CurrentUser | None:
-    """The signed-in user, or None after the sign-in form was drawn (the caller then stops).
+    """The signed-in user, or None after the sign-in form was drawn (the caller then stops)."""
+    from ui.signin import require_user
 
-    Until sign-in is switched on every visitor is a demo administrator. Switching it on is
-    this one line: `from ui.signin import require_user; return require_user(engine, lang)`.
+    return require_user(engine, lang)
+
+
+REQUESTED_KEY = "tripod_requested_page"
+STARTED_KEY = "tripod_session_started"
+
+
+def remember_requested_page() -> None:
+    """Before the sign-in form: note which page the URL asked for (e.g. a shared link)."""
+    if REQUESTED_KEY not in st.session_state:
+        path = urlsplit(st.context.url or "").path.strip("/")
+        st.session_state[REQUESTED_KEY] = path.rsplit("/", 1)[-1]
+
+
+def _nothing() -> None:
+    """The body of every page while nobody is signed in: the frame shows the sign-in form."""
+
+
+def hide_navigation(keys: list[str]) -> None:
+    """While the sign-in form shows: a hidden navigation that knows every page's address.
+
+    Calling st.navigation at all ends Streamlit's pages/-folder mode (whose menu would list
+    the raw file names on a fresh server), and knowing every address keeps a shared link
+    from being answered with "page not found" before its reader has signed in.
     """
-    return current_user() or _placeholder_admin()
+    # The default page is not one of the views, so a rerun of the sign-in form never runs a
+    # view file by itself (AppTest re-enters the pages/ mode on every run).
+    pages = [st.Page(_nothing, title="Tripod", url_path="signin", default=True)]
+    pages += [st.Page(_nothing, title="Tripod", url_path=key) for key in keys]
+    st.navigation(pages, position="hidden")
 
 
-def _placeholder_admin() -> CurrentUser:
-    user = CurrentUser(
-        id=0,
-        username="admin",
-        display_name="Admin",
-        role="admin",
-        department_id=None,
-        department_code=None,
-        supervisor_id=None,
-        supervisor_code=None,
-    )
-    st.session_state[USER_KEY] = user
-    return user
+def requested_page(keys: list[str]) -> str | None:
+    """Once, right after signing in: the page the URL asked for, if this user may open it.
+
+    The run that follows a sign-in carries no page of its own, so without this the user would
+    land on the default page instead of the link they opened.
+    """
+    wanted = st.session_state.pop(REQUESTED_KEY, None)
+    return wanted if wanted in keys else None
 
 
 def today() -> date:
@@ -447,6 +470,12 @@ def run_page(render: Callable[[], None], *, page_key: str | None = None, lang: s
     Streamlit's own control flow (st.rerun, st.stop, st.switch_page) derives from BaseException
     and passes through untouched.
     """
+    # A session's first run carries no click, so rerunning it loses nothing; later runs of
+    # dashboard.py must not rerun (AppTest re-enters the pages/ mode on every run).
+    # (AppTest has no runtime and re-enters the mode on every run, so it never needs the rerun.)
+    first_run = STARTED_KEY not in st.session_state and st.runtime.exists()
+    st.session_state[STARTED_KEY] = True
+    _leave_pages_directory_mode(rerun=page_key is not None or first_run)
     lang = lang or current_lang()
     if page_key is not None and not may_open(page_key):
         st.warning(t("Please sign in with an account that may open this page.", lang), icon=":material/lock:")
@@ -469,6 +498,22 @@ def run_page(render: Callable[[], None], *, page_key: str | None = None, lang: s
                 reference=reference,
             )
         )
+
+
+def _leave_pages_directory_mode(*, rerun: bool) -> None:
+    # A freshly started Streamlit server runs a file of the pages/ folder by itself (without
+    # dashboard.py, hence without sign-in) when the first request names it, and keeps doing so
+    # until something calls st.navigation. A page that finds itself run that way ends the mode
+    # and reruns, which sends the request through dashboard.py before the page draws anything.
+    # dashboard.py reruns only on a session's first run: rerunning later would swallow the click
+    # that started the run (a button's value lasts one run). (This reaches into Streamlit's PagesManager;
+    # tests/browser checks a direct link on a fresh server.)
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if rerun:
+            st.rerun()
 
 
 def may_open(page_key: str) -> bool:

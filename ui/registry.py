@@ -27,13 +27,13 @@ DASHBOARDS, DATA, REFERENCE, ADMINISTRATION = (
 )
 
 # In navigation order. A page appears once its file exists and the user's role may open it.
-# The views live in views/, not pages/: Streamlit still runs any file of a `pages/` folder next
-# to the entry script on its own (without dashboard.py, so without sign-in) when a freshly
-# started server's first request asks for it, until st.navigation is first called.
+# Note: Streamlit still runs a file of the `pages/` folder on its own (without dashboard.py,
+# so without sign-in) when a freshly started server's first request asks for it, until
+# st.navigation is first called; ui.glue.run_page sends such a run back through dashboard.py.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("this_week", "views/this_week.py", N_("This week"), ":material/calendar_view_week:", DASHBOARDS),
+    PageSpec("this_week", "pages/this_week.py", N_("This week"), ":material/calendar_view_week:", DASHBOARDS),
     PageSpec("compare", "pages/compare.py", N_("Compare supervisors"), ":material/leaderboard:", DASHBOARDS),
-    PageSpec("supervisor", "views/supervisor.py", N_("Supervisor"), ":material/person_search:", DASHBOARDS),
+    PageSpec("supervisor", "pages/supervisor.py", N_("Supervisor"), ":material/person_search:", DASHBOARDS),
     PageSpec(
         "satisfaction",
         "pages/satisfaction.py",
@@ -42,11 +42,11 @@ PAGES: tuple[PageSpec, ...] = (
         DASHBOARDS,
     ),
     PageSpec("plans", "pages/plans.py", N_("Plans & targets"), ":material/flag:", DASHBOARDS),
-    PageSpec("upload", "views/upload.py", N_("Upload"), ":material/upload_file:", DATA),
-    PageSpec("overview", "views/overview.py", N_("What is loaded"), ":material/database:", DATA),
-    PageSpec("method", "views/method.py", N_("Method"), ":material/functions:", REFERENCE),
+    PageSpec("upload", "pages/upload.py", N_("Upload"), ":material/upload_file:", DATA),
+    PageSpec("overview", "pages/overview.py", N_("What is loaded"), ":material/database:", DATA),
+    PageSpec("method", "pages/method.py", N_("Method"), ":material/functions:", REFERENCE),
     PageSpec(
-        "admin", "views/admin.py", N_("Users and settings"), ":material/manage_accounts:", ADMINISTRATION
+        "admin", "pages/admin.py", N_("Users and settings"), ":material/manage_accounts:", ADMINISTRATION
     ),
 )
 PAGES_BY_KEY = {spec.key: spec for spec in PAGES}

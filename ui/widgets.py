@@ -18,6 +18,7 @@ STATUS_BADGES = {
     "amber": (N_("Watch"), "orange", ":material/error:"),
     "red": (N_("Needs action"), "red", ":material/cancel:"),
 }
+STATIC_ROWS = 15  # tables up to this many rows are drawn whole; longer ones scroll
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -106,21 +107,29 @@ def table(
     *,
     key: str,
     file_name: str | None = None,
-    height: int | str = "content",
+    height: int | str | None = None,
 ) -> None:
-    """A table described in core.tables: values formatted for reading (numbers right-aligned), with
-    the same columns downloadable as CSV, numbers raw."""
-    config = {
-        header: st.column_config.TextColumn(alignment="right")
-        for column, header in zip(columns, headers(columns, lang), strict=True)
-        if column.numeric
-    }
-    st.dataframe(
-        format_table(frame, columns, lang),
-        hide_index=True,
-        width="stretch",
-        height=height,
-        column_config=config,
-        key=f"{key}_table",
-    )
+    """A table described in core.tables, with the same columns downloadable as CSV (numbers raw).
+
+    Up to STATIC_ROWS rows it is drawn whole, long texts wrapping; longer tables scroll, numbers
+    right-aligned.
+    """
+    if frame.empty:
+        st.caption(t("Nothing to list.", lang))
+        return
+    shown = format_table(frame, columns, lang)
+    numeric = [
+        header for column, header in zip(columns, headers(columns, lang), strict=True) if column.numeric
+    ]
+    if len(shown) <= STATIC_ROWS and height is None:
+        st.table(shown.style.hide(axis="index"))
+    else:
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            height=height or 560,
+            column_config={header: st.column_config.TextColumn(alignment="right") for header in numeric},
+            key=f"{key}_table",
+        )
     download_csv(download_table(frame, columns, lang), key=key, file_name=file_name or key, lang=lang)

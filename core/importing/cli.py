@@ -11,6 +11,7 @@ from core.db import init_db, make_engine
 from core.importing.engine import ImportRefused, ImportResult
 from core.importing.kinds import LOAD_ORDER
 from core.importing.load import import_path, load_folder, seed_demo
+from core.importing.upload_cli import UPLOAD_COMMANDS, add_complaint_options, run_complaint_import
 
 EXIT_REFUSED = 2
 
@@ -32,7 +33,10 @@ def _print_result(result: ImportResult, fmt: str) -> None:
 
 
 def _configure_import(parser: argparse.ArgumentParser) -> None:
-    parser.description = "Load one canonical CSV file (see docs/formats.md)."
+    parser.description = (
+        "Load one file: a canonical CSV (see docs/formats.md), or for complaints any export "
+        "(CSV in any encoding, or XLSX) with its columns mapped."
+    )
     parser.add_argument("kind", choices=LOAD_ORDER)
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -42,6 +46,7 @@ def _configure_import(parser: argparse.ArgumentParser) -> None:
         "--skip-rejected", action="store_true", help="write the valid rows even when some rows are rejected"
     )
     parser.add_argument("--user", default="cli", help="name recorded on the upload")
+    add_complaint_options(parser)
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -50,6 +55,8 @@ def _run_import(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     engine = make_engine()
     init_db(engine)
+    if args.kind == "complaints":
+        return run_complaint_import(engine, args)
     try:
         result = import_path(
             engine,
@@ -140,4 +147,5 @@ IMPORT_COMMANDS = {
     "import": (_configure_import, _run_import),
     "load": (_configure_load, _run_load),
     "seed": (_configure_seed, _run_seed),
+    **UPLOAD_COMMANDS,
 }

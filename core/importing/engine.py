@@ -8,13 +8,24 @@ then it is written in a single transaction together with its Upload record.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from sqlalchemy import Engine, String, cast, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from core import models as m
@@ -24,8 +35,13 @@ from core.importing.reasons import FILE_REASONS, ROW_REASONS, UNMATCHED_REASONS,
 
 ROW = "_row"  # the spreadsheet row number of each data row (the header is row 1)
 OUTCOME_COLUMNS = ["row", "outcome", "column", "reason_code", "reason_en", "reason_zh"]
+T = TypeVar("T")
 OUTCOMES = ("inserted", "updated", "duplicate", "unmatched", "rejected")
 _CHUNK = 20_000
+_WRITE_CHUNK = 50_000
+_EXISTING_CHUNK = 100_000
+_QUEUE_SECONDS = 300  # the longest an upload waits in line behind other writers on SQLite
+_IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while a file is written (the default is 2 MiB)
 
 
 @dataclass
@@ -107,10 +123,11 @@ def normalise_name(text: object) -> str:
     return " ".join(folded.split())
 
 
-def _normalise_column(series: pd.Series) -> pd.Series:
-    """normalise_name over a column, computed once per distinct value (logs repeat names a lot)."""
-    distinct = pd.unique(series.astype("object"))
-    return series.astype("object").map({v: normalise_name(v) for v in distinct})
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Each row's position in the column's distinct values; a missing value points at a final None."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = [*uniques.tolist(), None]
+    return np.where(codes < 0, len(values) - 1, codes), values
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -170,14 +187,14 @@ def _parse_column(col: Col, raw: pd.Series, rows: pd.Series, rejects: _Rejects, 
     if pd.api.types.is_datetime64_any_dtype(raw) and col.type in ("date", "datetime"):
         parsed = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
         return _dates(parsed) if col.type == "date" else parsed
-    text = raw.astype("string").str.strip()
+    text = _stripped(raw.astype("string"))
     blank = text.isna() | (text == "")
     if col.required:
         rejects.add(rows[blank], col.name, "required_missing")
     present = ~blank
     out: pd.Series
     if col.type in ("str", "ref", "list"):
-        out = text.where(present, None)
+        out = text.where(present, None) if blank.any() else text
         if col.max_len is not None:
             long = present & (text.str.len() > col.max_len)
             rejects.add(rows[long], col.name, "too_long", limit=col.max_len)
@@ -242,6 +259,31 @@ def _parse_column(col: Col, raw: pd.Series, rows: pd.Series, rejects: _Rejects, 
     raise ValueError(f"unknown column type {col.type}")
 
 
+def _stripped(text: pd.Series) -> pd.Series:
+    """The column without surrounding spaces; the column itself when no cell has any.
+
+    Returning the original keeps its memory shared with the file's frame instead of holding a
+    second copy of every text column (a million descriptions are a few hundred megabytes).
+    """
+    stripped = text.str.strip()
+    lengths = text.str.len()
+    unchanged = stripped.str.len().eq(lengths) | lengths.isna()
+    if not unchanged.all():
+        return stripped
+    del stripped
+    release_memory()
+    return text
+
+
+def release_memory() -> None:
+    """Hand memory that pyarrow freed back to the system now, not when its allocator gets round to it.
+
+    Large imports allocate and drop column-sized buffers; returned promptly, they do not add up
+    to a peak several hundred megabytes above what is actually in use.
+    """
+    pa.default_memory_pool().release_unused()
+
+
 def _dates(parsed: pd.Series) -> pd.Series:
     """datetime64 → Python dates, with None (not NaT) where there is no date."""
     return pd.Series(
@@ -293,7 +335,9 @@ def import_frame(
     """
     kind = get_kind(kind_name)
     meta = meta or FileMeta()
-    frame = frame.copy()
+    # A shallow copy is enough: pandas' copy-on-write keeps the caller's frame unchanged, and a
+    # deep copy of a million-row file costs seconds and hundreds of megabytes.
+    frame = frame.copy(deep=False)
     if ROW not in frame.columns:
         frame[ROW] = np.arange(2, len(frame) + 2)
     frame = frame.reset_index(drop=True)
@@ -306,9 +350,9 @@ def import_frame(
     for col in kind.columns:
         if col.name not in frame.columns:
             frame[col.name] = pd.Series([None] * len(frame), dtype="string")
-    result = ImportResult(kind=kind.name, rows_read=len(frame), dry_run=dry_run)
 
-    try:
+    def attempt() -> ImportResult:
+        result = ImportResult(kind=kind.name, rows_read=len(frame), dry_run=dry_run)
         with write_session(engine, serialize=f"import:{kind.name}") as session:
             plan = _plan(session, kind, frame, source=source, row_errors=row_errors)
             _fill_result(result, plan)
@@ -332,9 +376,114 @@ def import_frame(
             _write(session, kind, plan, source=source)
             result.upload_id = upload.id
             result.committed = True
+        return result
+
+    with refusing_database_failures():
+        return in_turn(engine, attempt)
+
+
+def in_turn(engine: Engine, write: Callable[[], T]) -> T:
+    """Run `write` (one write transaction); on SQLite, keep waiting while other writers get on.
+
+    SQLite lets one writer in at a time and its busy handler is not a queue: with twenty
+    uploads at once, an unlucky one can lose the race for the lock for longer than the busy
+    timeout although every other upload is moving along. So a busy database is retried for as
+    long as some other connection commits within each busy timeout (SQLite's data_version
+    tells), up to _QUEUE_SECONDS in all. A writer that holds the lock and commits nothing for a
+    whole busy timeout still gets the "busy, try again" answer. PostgreSQL queues by itself.
+    """
+    watch = _commit_watch(engine)
+    deadline = time.monotonic() + _QUEUE_SECONDS
+    try:
+        while True:
+            seen = _data_version(watch)
+            try:
+                return write()
+            except DatabaseBusyError:
+                if watch is None or _data_version(watch) == seen or time.monotonic() > deadline:
+                    raise
+    finally:
+        if watch is not None:
+            watch.close()
+
+
+def _commit_watch(engine: Engine) -> sqlite3.Connection | None:
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
+        return None
+    uri = database if database.startswith("file:") else f"file:{database}"
+    try:
+        return sqlite3.connect(
+            uri + ("&" if "?" in uri else "?") + "mode=ro", uri=True, check_same_thread=False
+        )
+    except sqlite3.Error:
+        return None
+
+
+def _data_version(watch: sqlite3.Connection | None) -> int | None:
+    """A number that changes whenever another connection commits to the database."""
+    if watch is None:
+        return None
+    try:
+        return int(watch.execute("PRAGMA data_version").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+@contextmanager
+def refusing_database_failures() -> Iterator[None]:
+    """Turn a database that cannot take the write into a clear ImportRefused.
+
+    Busy, read-only, full or unreachable: the transaction was rolled back (nothing of the file
+    is written) and the message says what happened and what to do, in Chinese and English.
+    Any other error is a bug and goes up as it is.
+    """
+    try:
+        yield
     except DatabaseBusyError:
         raise ImportRefused("busy") from None
-    return result
+    except (DBAPIError, *_driver_errors()) as exc:
+        code = database_failure(exc)
+        if code is None:
+            raise
+        raise ImportRefused(code) from exc
+
+
+@lru_cache(maxsize=1)
+def _driver_errors() -> tuple[type[Exception], ...]:
+    errors: list[type[Exception]] = [sqlite3.Error]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a requirement, but SQLite runs without it
+        pass
+    return tuple(errors)
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """The FILE_REASONS code for a database failure that is not the file's fault, or None."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(orig).lower()
+    state = getattr(orig, "sqlstate", None) or ""
+    if "database is locked" in text or "database is busy" in text or state in ("55P03", "40P01"):
+        return "busy"
+    if "readonly database" in text or state == "25006":
+        return "read_only"
+    if "disk is full" in text or "no space left" in text or state == "53100":
+        return "disk_full"
+    invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if invalidated or state.startswith("08") or state in ("57P01", "57P02", "57P03"):
+        return "database_unavailable"
+    if "unable to open database file" in text or "server closed the connection" in text:
+        return "database_unavailable"
+    if (
+        type(orig).__module__.startswith("psycopg")
+        and type(orig).__name__ == "OperationalError"
+        and not state
+    ):
+        return "database_unavailable"  # the connection broke before the server could say why
+    return None
 
 
 @dataclass
@@ -355,7 +504,10 @@ def _plan(
     refs = _reference_maps(session, kind, frame)
     typed = pd.DataFrame({ROW: rows})
     for col in kind.columns:
-        typed[col.db_name] = _parse_column(col, frame[col.name], rows, rejects, refs).to_numpy()
+        parsed = _parse_column(col, frame[col.name], rows, rejects, refs)
+        # Text stays in pandas' Arrow-backed strings: as an object array of Python str, a
+        # million-row description column costs about a second and several hundred megabytes.
+        typed[col.db_name] = parsed.array if isinstance(parsed.dtype, pd.StringDtype) else parsed.to_numpy()
     write_columns = [c.db_name for c in kind.columns if c.type != "list"]
     if kind.name == "reps":
         write_columns.remove("supervisor_id")
@@ -420,36 +572,37 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
         dept_by_key[normalise_name(code)] = did
         dept_by_key.setdefault(normalise_name(name), did)
 
-    cust_key = _normalise_column(typed["customer_ref"])
-    dept_key = _normalise_column(typed["department_ref"])
-    cust_hit = cust_key.map(cust_by_key)
-    customer_id = cust_hit.map(lambda v: v[0] if isinstance(v, tuple) else None)
-    customer_dept = cust_hit.map(lambda v: v[1] if isinstance(v, tuple) else None)
-    given_dept = dept_key.map(dept_by_key)
-    has_dept = dept_key != ""
-    has_cust = cust_key != ""
+    # Work on the distinct values (a log repeats the same few thousand names a million times),
+    # then spread the answers back to the rows by position.
+    cust_codes, cust_values = _distinct(typed["customer_ref"])
+    dept_codes, dept_values = _distinct(typed["department_ref"])
+    cust_keys = [normalise_name(v) for v in cust_values]
+    dept_keys = [normalise_name(v) for v in dept_values]
+    cust_hits = [cust_by_key.get(k) for k in cust_keys]
+    customer_id = np.array([h[0] if h else -1 for h in cust_hits], dtype="int64")[cust_codes]
+    customer_dept = np.array([h[1] if h else -1 for h in cust_hits], dtype="int64")[cust_codes]
+    given_dept = np.array([dept_by_key.get(k, -1) for k in dept_keys], dtype="int64")[dept_codes]
+    has_dept = np.array([k != "" for k in dept_keys], dtype=bool)[dept_codes]
+    has_cust = np.array([k != "" for k in cust_keys], dtype=bool)[cust_codes]
+    department_id = np.where(has_dept, given_dept, customer_dept)
 
-    department_id = given_dept.where(has_dept, customer_dept)
-    reason = pd.Series("", index=typed.index, dtype="object")
-    unknown_dept = has_dept & given_dept.isna()
-    reason[unknown_dept] = [
-        render(UNMATCHED_REASONS, "unknown_department", "en", value=v)
-        for v in typed.loc[unknown_dept, "department_ref"]
-    ]
-    unknown_cust = ~has_dept & has_cust & customer_id.isna()
-    reason[unknown_cust] = [
-        render(UNMATCHED_REASONS, "unknown_customer", "en", value=v)
-        for v in typed.loc[unknown_cust, "customer_ref"]
-    ]
+    reason = np.full(len(typed), "", dtype=object)
+    unknown_dept = has_dept & (given_dept < 0)
+    texts = np.array([render(UNMATCHED_REASONS, "unknown_department", "en", value=v) for v in dept_values])
+    reason[unknown_dept] = texts.astype(object)[dept_codes[unknown_dept]]
+    unknown_cust = ~has_dept & has_cust & (customer_id < 0)
+    texts = np.array([render(UNMATCHED_REASONS, "unknown_customer", "en", value=v) for v in cust_values])
+    reason[unknown_cust] = texts.astype(object)[cust_codes[unknown_cust]]
     reason[~has_dept & ~has_cust] = render(UNMATCHED_REASONS, "no_customer_or_department", "en")
 
     typed["source"] = source
     received = pd.to_datetime(typed["received_at"])
-    typed["received_week"] = (
-        received.dt.normalize() - pd.to_timedelta(received.dt.day_of_week, unit="D")
-    ).dt.date
-    typed["customer_id"] = pd.array(customer_id, dtype="Int64")
-    typed["department_id"] = pd.array(department_id, dtype="Int64")
+    monday = received.dt.normalize() - pd.to_timedelta(received.dt.day_of_week, unit="D")
+    week_codes, mondays = pd.factorize(monday)
+    weeks = np.array([d.date() for d in mondays] + [None], dtype=object)
+    typed["received_week"] = weeks[week_codes]  # code -1 (no date) picks the trailing None
+    typed["customer_id"] = pd.arrays.IntegerArray(customer_id, customer_id < 0)
+    typed["department_id"] = pd.arrays.IntegerArray(department_id, department_id < 0)
     typed["match_status"] = np.where(reason == "", "matched", "unmatched")
     typed["unmatched_reason"] = reason
     return ["source", "received_week", "customer_id", "department_id", "match_status", "unmatched_reason"]
@@ -487,13 +640,22 @@ def _comparable(series: pd.Series, kind: str) -> pd.Series:
 
 
 def _signature(frame: pd.DataFrame, columns: list[str], table) -> np.ndarray:
-    """A 64-bit hash of each row's compared values (vectorised; equal rows hash equal)."""
+    """A 64-bit hash of each row's compared values (vectorised; equal rows hash equal).
+
+    Computed _EXISTING_CHUNK rows at a time: the hash needs each value as a Python object, and
+    a million rows of them at once would cost gigabytes.
+    """
+    out = np.zeros(len(frame), dtype="uint64")
     if not columns:
-        return np.zeros(len(frame), dtype="uint64")
-    parts = pd.DataFrame(
-        {f"c{n}": _comparable(frame[c], _value_kind(table, c)).to_numpy() for n, c in enumerate(columns)}
-    )
-    return pd.util.hash_pandas_object(parts, index=False).to_numpy()
+        return out
+    kinds = [_value_kind(table, c) for c in columns]
+    for start in range(0, len(frame), _EXISTING_CHUNK):
+        part = frame.iloc[start : start + _EXISTING_CHUNK]
+        values = pd.DataFrame(
+            {f"c{n}": _comparable(part[c], k).to_numpy() for n, (c, k) in enumerate(zip(columns, kinds))}
+        )
+        out[start : start + len(part)] = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    return out
 
 
 def _mark_in_file_duplicates(
@@ -534,8 +696,12 @@ def _mark_in_file_duplicates(
 
 def _existing(
     session: Session, kind: Kind, typed: pd.DataFrame, columns: list[str], source: str
-) -> pd.DataFrame:
-    """Existing database rows for the keys in the file, with the compared columns and their id."""
+) -> Iterator[pd.DataFrame]:
+    """Existing database rows for the keys in the file, with the compared columns and their id.
+
+    They come in parts of at most _EXISTING_CHUNK rows, so that comparing a re-export of a
+    million complaints never holds a million database rows as Python objects at once.
+    """
     table = kind.model.__table__
     key_cols = [c for c in kind.key if c != "source"]
     db_cols = [c for c in dict.fromkeys(["id", *key_cols, *columns]) if c in table.c]
@@ -551,16 +717,8 @@ def _existing(
     )
     if kind.key[0] == "source":
         stmt = stmt.where(table.c.source == source)
-    frames = []
-    if len(values) > 5 * _CHUNK:
-        frames.append(pd.DataFrame(session.execute(stmt).all(), columns=db_cols))
-    else:
-        for start in range(0, len(values), _CHUNK):
-            chunk = [v.item() if hasattr(v, "item") else v for v in values[start : start + _CHUNK]]
-            rows = session.execute(stmt.where(table.c[first].in_(chunk))).all()
-            frames.append(pd.DataFrame(rows, columns=db_cols))
-    existing = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=db_cols)
-    if kind.name == "reps" and len(existing):
+    first_assignment = attendees = None
+    if kind.name == "reps":
         first_assignment = (
             pd.DataFrame(
                 session.execute(
@@ -570,10 +728,9 @@ def _existing(
             )
             .sort_values("start_on")
             .drop_duplicates("id")
-        )
-        existing = existing.merge(first_assignment[["id", "supervisor_id"]], on="id", how="left")
-    if kind.name == "activities" and len(existing):
-        attendees = pd.DataFrame(
+        )[["id", "supervisor_id"]]
+    if kind.name == "activities":
+        codes = pd.DataFrame(
             session.execute(
                 select(m.ActivityAttendee.activity_id, m.Rep.code).join(
                     m.Rep, m.Rep.id == m.ActivityAttendee.rep_id
@@ -581,42 +738,128 @@ def _existing(
             ).all(),
             columns=["id", "code"],
         )
-        joined = attendees.groupby("id")["code"].agg(lambda s: ";".join(sorted(s))).rename("rep_codes")
-        existing = existing.merge(joined, left_on="id", right_index=True, how="left")
-        existing["rep_codes"] = existing["rep_codes"].fillna("")
-    return existing
+        attendees = codes.groupby("id")["code"].agg(lambda s: ";".join(sorted(s))).rename("rep_codes")
+
+    def parts() -> Iterator[list]:
+        if len(values) > 5 * _CHUNK:
+            result = session.execute(stmt, execution_options={"yield_per": _EXISTING_CHUNK})
+            yield from result.partitions()
+            return
+        for start in range(0, len(values), _CHUNK):
+            chunk = [v.item() if hasattr(v, "item") else v for v in values[start : start + _CHUNK]]
+            yield session.execute(stmt.where(table.c[first].in_(chunk))).all()
+
+    for rows in parts():
+        existing = _rows_frame(rows, db_cols)
+        if not len(existing):
+            continue
+        if first_assignment is not None:
+            existing = existing.merge(first_assignment, on="id", how="left")
+        if attendees is not None:
+            existing = existing.merge(attendees, left_on="id", right_index=True, how="left")
+            existing["rep_codes"] = existing["rep_codes"].fillna("")
+        yield existing
+
+
+def _rows_frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    """Database rows as a frame, built column by column through pyarrow.
+
+    About three times faster than pandas inferring each column from Python objects, and text
+    stays in Arrow.
+    """
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    data: dict[str, object] = {}
+    for name, values in zip(columns, zip(*rows)):
+        try:
+            array = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            data[name] = pd.Series(values, dtype=object)
+            continue
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            data[name] = pd.Series(array, dtype=pd.StringDtype("pyarrow"))
+        else:
+            data[name] = array.to_pandas()
+    return pd.DataFrame(data)
+
+
+def _has_rows(session: Session, kind: Kind, source: str) -> bool:
+    table = kind.model.__table__
+    stmt = select(table.c.id)
+    if kind.key[0] == "source":
+        stmt = stmt.where(table.c.source == source)
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def _compare_with_database(
     session: Session, kind: Kind, typed: pd.DataFrame, columns: list[str], source: str
 ) -> None:
+    """Mark each live row insert, update or duplicate against the stored row with the same key.
+
+    Stored rows arrive in parts; each part is matched to the file's rows by key and compared
+    column by column (vectorised), so only the current part is ever held in memory.
+    """
     live = typed["_outcome"] == ""
     key_cols = [c for c in kind.key if c != "source"]
     typed["_id"] = pd.array([pd.NA] * len(typed), dtype="Int64")
     if not live.any():
         return
-    existing = _existing(session, kind, typed.loc[live], columns, source)
-    if len(existing) == 0:
+    if not _has_rows(session, kind, source):
+        # The first upload of a source: nothing to compare with, so skip fetching by key.
         typed.loc[live, "_outcome"] = "insert"
         return
     table = kind.model.__table__
-    left = pd.DataFrame({c: _comparable(typed.loc[live, c], _value_kind(table, c)) for c in key_cols})
-    left["_pos"] = typed.index[live]
-    right = pd.DataFrame({c: _comparable(existing[c], _value_kind(table, c)) for c in key_cols})
-    right["id"] = existing["id"].to_numpy()
-    # Signatures are looked up by id after the merge: a left merge with misses would turn the
-    # uint64 hashes into float64 and lose bits.
-    stored_signature = pd.Series(_signature(existing, columns, table), index=existing["id"].to_numpy())
-    merged = left.merge(right, on=key_cols, how="left")
-    merged = merged.set_index("_pos")
-    found = merged["id"].notna()
-    new_sig = _signature(typed.loc[merged.index[found]], columns, table)
-    same = new_sig == stored_signature.loc[merged.loc[found, "id"].astype("int64").to_numpy()].to_numpy()
-    found_idx = merged.index[found]
-    typed.loc[found_idx, "_id"] = merged.loc[found, "id"].astype("Int64").to_numpy()
-    typed.loc[found_idx[same], "_outcome"] = "duplicate"
-    typed.loc[found_idx[~same], "_outcome"] = "update"
-    typed.loc[merged.index[~found], "_outcome"] = "insert"
+    positions = np.flatnonzero(live.to_numpy())
+    whole = len(positions) == len(typed)
+
+    def comparable(column: str) -> pd.Series:
+        values = typed[column] if whole else typed[column].iloc[positions]
+        return _comparable(values, _value_kind(table, column)).reset_index(drop=True)
+
+    new_keys = _key_index([comparable(c) for c in key_cols])
+    new_values = {c: comparable(c) for c in columns}
+    ids = np.full(len(positions), -1, dtype="int64")
+    same = np.zeros(len(positions), dtype=bool)
+    for existing in _existing(session, kind, typed.loc[live, key_cols], columns, source):
+        stored_keys = _key_index([_comparable(existing[c], _value_kind(table, c)) for c in key_cols])
+        at = new_keys.get_indexer(stored_keys)
+        hit = at >= 0
+        if not hit.any():
+            continue
+        at = at[hit]
+        equal = np.ones(len(at), dtype=bool)
+        for c in columns:
+            stored = _comparable(existing[c], _value_kind(table, c))
+            equal &= _equal_at(new_values[c], at, stored, hit)
+        ids[at] = existing["id"].to_numpy()[hit]
+        same[at] = equal
+    found = ids >= 0
+    typed.loc[positions[found], "_id"] = ids[found]
+    typed.loc[positions[found & same], "_outcome"] = "duplicate"
+    typed.loc[positions[found & ~same], "_outcome"] = "update"
+    typed.loc[positions[~found], "_outcome"] = "insert"
+
+
+def _key_index(keys: list[pd.Series]) -> pd.Index:
+    if len(keys) == 1:
+        return pd.Index(keys[0])
+    return pd.MultiIndex.from_arrays([k.to_numpy() for k in keys])
+
+
+def _equal_at(new: pd.Series, at: np.ndarray, stored: pd.Series, hit: np.ndarray) -> np.ndarray:
+    """new[at] == stored[hit], element by element (both already in their comparable form)."""
+    if isinstance(new.dtype, pd.StringDtype) and isinstance(stored.dtype, pd.StringDtype):
+        # Compared inside Arrow: no Python string object is made for a million descriptions.
+        left = pa.array(new)
+        if len(at) and at[-1] - at[0] + 1 == len(at) and (len(at) == 1 or (np.diff(at) == 1).all()):
+            left = left.slice(int(at[0]), len(at))  # stored rows in file order: no copy needed
+        else:
+            left = left.take(pa.array(at))
+        right = pa.array(stored)
+        if not hit.all():
+            right = right.filter(pa.array(hit))
+        return pc.equal(left, right).to_numpy(zero_copy_only=False).astype(bool)
+    return np.asarray(new.to_numpy()[at] == stored.to_numpy()[hit], dtype=bool)
 
 
 def _outcome_table(typed: pd.DataFrame, reject_table: pd.DataFrame) -> pd.DataFrame:
@@ -662,7 +905,9 @@ def _write(session: Session, kind: Kind, plan: _Plan, *, source: str) -> None:
     typed = plan.frame
     table = kind.model.__table__
     columns = plan.write_columns
-    inserts = typed[typed["_outcome"] == "insert"]
+    is_insert = typed["_outcome"] == "insert"
+    # A first upload inserts every row: no filtered copy of a million-row frame for that.
+    inserts = typed if is_insert.all() else typed[is_insert]
     updates = typed[typed["_outcome"] == "update"]
     if len(inserts):
         bulk_insert(session, table.name, columns, inserts[columns])
@@ -700,49 +945,175 @@ def _py(value: object) -> object:
 
 
 def bulk_insert(session: Session, table_name: str, columns: list[str], frame: pd.DataFrame) -> None:
-    """Insert a frame fast, inside the session's transaction: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert a frame fast, inside the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    Rows are converted and sent _WRITE_CHUNK at a time, so a million-row file never exists as a
+    million Python tuples at once.
+    """
     conn = session.connection()
     raw = conn.connection.driver_connection
     column_list = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f'COPY "{table_name}" ({column_list}) FROM STDIN') as copy:
-            for row in frame.itertuples(index=False, name=None):
-                copy.write_row([_py(v) for v in row])
+        # CSV made by Arrow in C++, a block at a time: writing row by row through psycopg costs a
+        # whole CPU core that the server needs to check keys and fill indexes.
+        copy_sql = f'COPY "{table_name}" ({column_list}) FROM STDIN WITH (FORMAT csv)'
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for block in csv_blocks(frame[columns]):
+                copy.write(block)
         return
-    prepared = _sqlite_values(frame)
     placeholders = ", ".join("?" for _ in columns)
     cursor = raw.cursor()
+    previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    # A bigger page cache keeps the indexes being filled in memory (measured 18-27% faster on
+    # a million rows); the connection gets its usual size back afterwards.
+    cursor.execute(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
     try:
-        for start in range(0, len(prepared), 50_000):
-            cursor.executemany(
-                f'INSERT INTO "{table_name}" ({column_list}) VALUES ({placeholders})',
-                prepared[start : start + 50_000],
-            )
+        for rows in _prefetched(driver_rows(frame[columns])):
+            cursor.executemany(f'INSERT INTO "{table_name}" ({column_list}) VALUES ({placeholders})', rows)
     finally:
+        cursor.execute(f"PRAGMA cache_size={int(previous)}")
         cursor.close()
 
 
-def _sqlite_values(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as tuples in the exact text formats SQLAlchemy uses for SQLite dates and datetimes."""
-    columns = []
-    for name in frame.columns:
-        series = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            text = series.dt.floor("us").astype(str)
-            # SQLAlchemy writes "YYYY-MM-DD HH:MM:SS.ffffff"; string comparisons need the same shape.
-            text = text.where(text.str.len() != 19, text + ".000000")
-            columns.append(text.to_numpy(dtype=object, na_value=None).tolist())
-            columns[-1] = [None if v in ("NaT", "nan") else v for v in columns[-1]]
-            continue
-        values = series.to_numpy(dtype=object, na_value=None)
-        sample = next((v for v in values if v is not None), None)
-        if isinstance(sample, date):
-            columns.append([None if v is None else v.isoformat() for v in values])
-        elif isinstance(sample, np.generic):
-            columns.append([None if v is None else v.item() for v in values])
-        else:
-            columns.append(values.tolist())
-    return list(zip(*columns))
+def _prefetched(chunks: Iterator[Iterator[tuple]]) -> Iterator[list[tuple]]:
+    """Each chunk turned into tuples by a helper thread while the caller writes the one before.
+
+    sqlite3 lets go of the GIL while SQLite works on a row, so building the next chunk's
+    Python values overlaps with writing the current one instead of waiting for it.
+    """
+    lists = map(list, chunks)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, lists, None)
+        while True:
+            rows = pending.result()
+            if rows is None:
+                return
+            pending = pool.submit(next, lists, None)
+            yield rows
+
+
+def driver_rows(frame: pd.DataFrame, chunk: int = _WRITE_CHUNK) -> Iterator[Iterator[tuple]]:
+    """The frame as plain Python tuples for a DBAPI driver, `chunk` rows at a time.
+
+    Missing values are None; dates and datetimes are text in the exact formats SQLAlchemy uses
+    on SQLite ("YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS.ffffff"), which PostgreSQL's COPY reads too.
+    """
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        yield zip(*[_driver_values(part[name]) for name in part.columns])
+
+
+def csv_blocks(frame: pd.DataFrame, chunk: int = _WRITE_CHUNK) -> Iterator[bytes]:
+    """The frame as CSV for PostgreSQL's COPY, `chunk` rows at a time (no header).
+
+    Text is always quoted and a missing value is an empty unquoted field, which is how COPY's
+    CSV format tells NULL from an empty string; datetimes are "YYYY-MM-DD HH:MM:SS.ffffff".
+    """
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        arrays = [_arrow_column(part[name]) for name in part.columns]
+        table = pa.Table.from_arrays(arrays, names=[str(name) for name in part.columns])
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table, sink, options)
+        yield sink.getvalue().to_pybytes()
+
+
+def _arrow_column(series: pd.Series) -> pa.Array:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return _datetime_arrow(series)
+    try:
+        array = pa.array(series, from_pandas=True)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not (
+            pa.types.is_timestamp(array.type)
+            or pa.types.is_time(array.type)
+            or pa.types.is_decimal(array.type)
+        ):
+            return array
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    values = _driver_values(series)
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _driver_values(series: pd.Series) -> list:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return _datetime_text(series)
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return [_driver_value(v) for v in series.to_numpy(dtype=object, na_value=None)]
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_date(array.type):
+        array = array.cast(pa.string())
+    elif pa.types.is_timestamp(array.type) or pa.types.is_time(array.type) or pa.types.is_decimal(array.type):
+        return [_driver_value(v) for v in series.to_numpy(dtype=object, na_value=None)]
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return _repeated_text(array)
+    return array.to_pylist()
+
+
+def _repeated_text(array: pa.Array) -> list:
+    """Text as Python str, made once per distinct value when values repeat (categories, weeks ...)."""
+    encoded = array.dictionary_encode()
+    distinct = len(encoded.dictionary)
+    if distinct * 4 > len(array):
+        return array.to_pylist()
+    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    return values[encoded.indices.fill_null(distinct).to_numpy()].tolist()
+
+
+def _driver_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return _py(value).strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[union-attr]
+    if isinstance(value, date):
+        return value.isoformat()
+    return _py(value)
+
+
+@lru_cache(maxsize=1)
+def _clock_faces() -> pa.Array:
+    """ "HH:MM:SS" for every second of a day, looked up instead of formatted a million times."""
+    seconds = np.arange(86_400)
+    text = [
+        f"{h:02d}:{mi:02d}:{se:02d}" for h, mi, se in zip(seconds // 3600, seconds // 60 % 60, seconds % 60)
+    ]
+    return pa.array(text)
+
+
+def _datetime_text(series: pd.Series) -> list:
+    """Datetimes as "YYYY-MM-DD HH:MM:SS.ffffff" (None where missing)."""
+    return _datetime_arrow(series).to_pylist()
+
+
+def _datetime_arrow(series: pd.Series) -> pa.Array:
+    """Datetimes as Arrow text "YYYY-MM-DD HH:MM:SS.ffffff" (null where missing), built from lookups."""
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_localize(None)
+    micros = series.dt.floor("us").to_numpy().astype("datetime64[us]")
+    missing = np.isnat(micros)
+    ticks = micros[~missing].view("int64")
+    days, rest = np.divmod(ticks, 86_400_000_000)
+    second, fraction = np.divmod(rest, 1_000_000)
+    distinct_days, day_of_row = np.unique(days, return_inverse=True)
+    day_text = pa.array(np.datetime_as_string(distinct_days.astype("datetime64[D]"), unit="D"))
+    if fraction.any():
+        fraction_text = pa.array(np.char.add(".", np.char.zfill(fraction.astype(str), 6)))
+    else:
+        fraction_text = pa.scalar(".000000")
+    clock = pc.binary_join_element_wise(_clock_faces().take(pa.array(second)), fraction_text, "")
+    text = pc.binary_join_element_wise(day_text.take(pa.array(day_of_row.ravel())), clock, " ")
+    if not missing.any():
+        return text
+    rows = np.zeros(len(micros), dtype="int64")
+    rows[~missing] = np.arange(len(ticks))
+    return text.take(pa.array(rows, mask=missing))
 
 
 def _sync_first_assignments(session: Session, reps: pd.DataFrame) -> None:
@@ -834,5 +1205,7 @@ def _record_refusal(
             session.add(upload)
             session.flush()
             return upload.id
-    except DatabaseBusyError:
-        return None
+    except (DatabaseBusyError, DBAPIError, *_driver_errors()) as exc:
+        if isinstance(exc, DatabaseBusyError) or database_failure(exc):
+            return None
+        raise

@@ -19,7 +19,16 @@ from sqlalchemy import Engine, func, select
 
 from core import models as m
 from core.db import analyze, read_session, write_session
-from core.importing.engine import ROW, FileMeta, ImportRefused, ImportResult, import_frame
+from core.importing.engine import (
+    ROW,
+    FileMeta,
+    ImportRefused,
+    ImportResult,
+    import_frame,
+    in_turn,
+    refusing_database_failures,
+    release_memory,
+)
 from core.importing.kinds import LOAD_ORDER, get_kind
 from core.settings import PROJECT_ROOT, get_settings
 
@@ -78,7 +87,10 @@ def _read_with_arrow(data: bytes | Path) -> pd.DataFrame | None:
     if table.column_names != header:
         return None
     text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' read_csv(dtype=str) gives
-    return table.to_pandas(types_mapper={pa.string(): text_dtype}.get)
+    frame = table.to_pandas(types_mapper={pa.string(): text_dtype}.get)
+    del table
+    release_memory()  # the parser's block buffers
+    return frame
 
 
 def file_hash(data: bytes | Path) -> str:
@@ -139,14 +151,19 @@ def _import_file(
 ) -> ImportResult:
     get_kind(kind)
     digest = file_hash(data)
-    earlier = None if dry_run else previous_upload(engine, kind, digest, source)
-    if earlier is not None:
-        return _already_imported(engine, kind, earlier, file_name, username, source)
-    frame = read_canonical_csv(data)
+    with refusing_database_failures():
+        earlier = None if dry_run else previous_upload(engine, kind, digest, source)
+        if earlier is not None:
+            return in_turn(
+                engine, lambda: _already_imported(engine, kind, earlier, file_name, username, source)
+            )
     meta = FileMeta(
         file_name=file_name, file_hash=digest, size_bytes=size, encoding="utf-8", username=username
     )
-    return import_frame(engine, kind, frame, source=source, meta=meta, dry_run=dry_run, on_reject=on_reject)
+    # The frame is handed over, not kept here, so its text can be freed once it is parsed.
+    return import_frame(
+        engine, kind, read_canonical_csv(data), source=source, meta=meta, dry_run=dry_run, on_reject=on_reject
+    )
 
 
 def _already_imported(

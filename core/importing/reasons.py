@@ -112,6 +112,22 @@ FILE_REASONS: dict[str, dict[str, str]] = {
         "en": "The database is busy with another upload; nothing was saved. Try again in a moment.",
         "zh": "数据库正忙于处理其他上传，未保存任何数据。请稍后重试。",
     },
+    "read_only": {
+        "en": "The database is read-only for Tripod; nothing was saved. Ask an administrator to make "
+        "the database (file or server) writable, then upload again.",
+        "zh": "数据库对 Tripod 是只读的，未保存任何数据。"
+        "请联系管理员将数据库（文件或服务器）设为可写后重新上传。",
+    },
+    "disk_full": {
+        "en": "The database's disk is full; nothing was saved. Ask an administrator to free space, "
+        "then upload again.",
+        "zh": "数据库所在磁盘已满，未保存任何数据。请联系管理员释放空间后重新上传。",
+    },
+    "database_unavailable": {
+        "en": "The database could not be reached (it may be restarting); nothing was saved. "
+        "Try again in a moment.",
+        "zh": "无法连接数据库（可能正在重启），未保存任何数据。请稍后重试。",
+    },
     "already_imported": {
         "en": "This exact file was already imported (upload #{value}, {limit}); nothing changed.",
         "zh": "该文件已导入过（上传记录 #{value}，{limit}），没有变化。",

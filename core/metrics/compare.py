@@ -205,6 +205,9 @@ def compare_supervisors(
     trend_weeks defaults to the legs window (13). Percentiles are over the supervisors in scope.
     """
     kpi_set = weekly_kpi_set(session, week, department_ids=department_ids, params=params)
+    if not kpi_set["supervisors"]:
+        no_rows = pd.DataFrame(columns=COMPARISON_COLUMNS), pd.DataFrame(columns=TREND_COLUMNS)
+        return Comparison(kpi_set["week"], *no_rows)
     departments, ids = _names(session, department_ids)
     supervisors = kpi_tables(kpi_set)["supervisors"].merge(ids, on=["code", "department_code"], how="left")
     history = balance_history(
@@ -238,10 +241,10 @@ def ranking_columns(kpi: str) -> tuple[Column, ...]:
         Column("value", KPIS[kpi].label, _TABLE_KINDS[KPIS[kpi].value_format]),
         Column(f"percentile_{kpi}", N_("Percentile in the company"), "number"),
         Column("diagnosis", N_("Diagnosis"), diagnosis_label),
-        Column("score_targets", KPIS["score_targets"].label, "score"),
-        Column("score_team", KPIS["score_team"].label, "score"),
-        Column("score_skills", KPIS["score_skills"].label, "score"),
-        Column("team_size", N_("Reps in the team"), "number"),
+        Column("score_targets", N_("Targets leg"), "score"),
+        Column("score_team", N_("Team leg"), "score"),
+        Column("score_skills", N_("Skills leg"), "score"),
+        Column("team_size", N_("Reps"), "number"),
     )
 
 

@@ -14,12 +14,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.i18n import N_, format_date, t
+from core.i18n import N_, format_currency, format_date, format_percent, t
 from core.metrics.sqlcal import fetch_frame
 from core.metrics.targets import UNIT_ID, attainment_windows, bookings_by, plan_check
 from core.models import Department, Plan, Supervisor
 from core.params import DEFAULT_PARAMS, MetricParams
 from core.periods import Window, add_months, format_half, format_month, format_quarter, period_window
+from core.tables import Column
 
 PERIOD_TYPES = ("month", "quarter", "half", "year")
 PERIOD_TYPE_LABELS = {
@@ -217,3 +218,68 @@ def plan_overview(
 def last_full_day(today: date) -> date:
     """The as-of day of the Plans page: yesterday, the last day whose bookings are complete."""
     return today - timedelta(days=1)
+
+
+# --- how the page reads -------------------------------------------------------------------
+
+
+def with_period_labels(frame: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
+    """The frame with period_label: the period in words, marked when it is counted to date."""
+    labels = [
+        period_label(kind, start, lang) + (t(" (to date)", lang) if to_date else "")
+        for start, to_date in zip(frame["period_start"], frame["to_date"], strict=True)
+    ]
+    return frame.assign(period_label=pd.Series(labels, index=frame.index, dtype="object"))
+
+
+def plan_alerts(plans: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per department whose plan grows less than the industry forecast."""
+    alerts = []
+    for row in plans[plans["plan_below_forecast"].fillna(False).astype(bool)].itertuples(index=False):
+        department = f"{row.name} ({row.code})"
+        alerts.append(
+            t(
+                "{department}: the {year} plan grows {growth}, less than the industry's forecast of "
+                "{forecast}. Recommended: {recommended} ({recommended_growth}).",
+                lang,
+                department=department,
+                year=row.year,
+                growth=format_percent(row.plan_growth, lang, decimals=1, signed=True),
+                forecast=format_percent(row.industry_growth, lang, signed=True),
+                recommended=format_currency(row.recommended_plan, lang, compact=True),
+                recommended_growth=format_percent(row.recommended_growth, lang, signed=True),
+            )
+        )
+    return alerts
+
+
+PLAN_TABLE_COLUMNS = (
+    Column("name", N_("Department")),
+    Column("plan", N_("Plan"), "currency_compact"),
+    Column("last_year_bookings", N_("Last year's bookings"), "currency_compact"),
+    Column("plan_growth", N_("Plan growth"), "percent1"),
+    Column("industry_growth", N_("Industry forecast"), "percent"),
+    Column("plan_below_forecast", N_("Below the forecast"), "yes_no"),
+    Column("recommended_growth", N_("Recommended growth"), "percent"),
+    Column("recommended_plan", N_("Recommended plan"), "currency_compact"),
+    Column("bookings_to_date", N_("Booked so far"), "currency_compact"),
+    Column("plan_progress", N_("Share of the plan booked"), "percent1"),
+)
+PERIOD_TABLE_COLUMNS = (
+    Column("name", N_("Department")),
+    Column("period_label", N_("Period")),
+    Column("target", N_("Target"), "currency_compact"),
+    Column("bookings", N_("Bookings"), "currency_compact"),
+    Column("attainment", N_("Attainment"), "percent1"),
+)
+
+
+def matrix_columns(frame: pd.DataFrame) -> tuple[Column, ...]:
+    """Columns of attainment_matrix: the supervisor, then one per period headed by its label."""
+    periods = frame.drop_duplicates("period")
+    return (
+        Column("name", N_("Supervisor")),
+        Column("code", N_("Code")),
+        Column("department_code", N_("Department")),
+        *(Column(key, label, "percent1") for key, label in zip(periods["period"], periods["period_label"])),
+    )

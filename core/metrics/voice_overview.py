@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from core.i18n import N_, pick, t
+from core.charts import department_colours
+from core.i18n import N_, format_date, format_number, format_percent, pick, t, tn
 from core.importing.reasons import UNMATCHED_REASONS, render
 from core.metrics.complaints import (
     UNMATCHED_COLUMNS,
@@ -29,12 +31,16 @@ from core.metrics.complaints import (
 from core.metrics.contacts import reactive_complaints
 from core.metrics.satisfaction import GAP_FLAGS, csat_vs_target, csat_weekly, rating_gaps
 from core.metrics.sqlcal import fetch_frame
-from core.models import Complaint, Department, Rep, RepRating, Supervisor, SupervisorRating
+from core.models import Complaint, CsatTarget, Department, Rep, RepRating, Supervisor, SupervisorRating
 from core.params import DEFAULT_PARAMS, MetricParams
 from core.periods import Window, format_quarter, format_week, parse_week, weeks_window
 from core.tables import Column
 
 UNMATCHED_SHOWN = 200  # the newest ones listed; the count says how many wait in all
+# Each point of the CSAT trend pools the answers of the weeks ending with it: a department gets
+# a handful of answers in some weeks, and a weekly share of 2 answers swings from 0% to 100%.
+CSAT_POOLED_WEEKS = 4
+POOLED_CSAT_COLUMNS = ["department_id", "week_start", "responses", "satisfied", "csat_pct", "target_pct"]
 
 
 def _empty() -> pd.DataFrame:
@@ -60,6 +66,41 @@ class VoiceOverview:
     reactive: pd.DataFrame = field(default_factory=_empty)
     unmatched: pd.DataFrame = field(default_factory=_empty)
     unmatched_count: int = 0
+    # Department code -> name (in scope) and -> colour (from every department, so a filtered
+    # view keeps the company view's colours).
+    department_names: dict[str, str] = field(default_factory=dict)
+    department_colours: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any complaint or survey answer falls in the window (or any complaint waits)."""
+        complaints = int(self.complaint_trend["complaints"].sum()) if not self.complaint_trend.empty else 0
+        answers = int(self.csat_summary["responses"].sum()) if not self.csat_summary.empty else 0
+        return complaints + answers + self.unmatched_count > 0
+
+    def week_labels(self, lang: str) -> dict[date, str]:
+        """Each Monday of the window as the charts' x axis reads it: '11月16日' / 'Nov 16'."""
+        mondays = [self.window.start + timedelta(weeks=i) for i in range(self.window.days // 7)]
+        return {monday: format_date(monday, lang, style="MMMd") for monday in mondays}
+
+    def unmatched_summary(self, lang: str) -> str:
+        return tn(
+            "{n} complaint names no known customer or department.",
+            "{n} complaints name no known customer or department.",
+            self.unmatched_count,
+            lang,
+        )
+
+    def repeats_summary(self, lang: str) -> str:
+        """'127 of 274 complaining customers complained again (46%).' over the scope."""
+        row = self.repeat_total.iloc[0] if not self.repeat_total.empty else None
+        return t(
+            "{repeat} of {all} complaining customers complained again ({share}).",
+            lang,
+            repeat=format_number(0 if row is None else row["repeat_complainants"], lang),
+            all=format_number(0 if row is None else row["complainants"], lang),
+            share=format_percent(None if row is None else row["repeat_share"], lang),
+        )
 
 
 def voice_window(week: str, params: MetricParams = DEFAULT_PARAMS) -> Window:
@@ -74,6 +115,53 @@ def department_names(session: Session, department_ids: Collection[int] | None = 
     if department_ids is not None:
         stmt = stmt.where(d.c.id.in_(list(department_ids)))
     return fetch_frame(session, stmt, ["department_id", "department_code", "department_name"])
+
+
+def department_colour_map(session: Session) -> dict[str, str]:
+    """A colour per department code, from every department (so any scope or filter keeps the colours)."""
+    return department_colours(department_names(session)["department_code"])
+
+
+def pooled_csat(
+    weekly: pd.DataFrame, mondays: list[date], targets: pd.DataFrame, pooled_weeks: int = CSAT_POOLED_WEEKS
+) -> pd.DataFrame:
+    """CSAT per department at each Monday in `mondays`, over the `pooled_weeks` weeks ending with it.
+
+    weekly: csat_weekly rows (department_id, week_start, responses, csat_pct), reaching back
+    pooled_weeks − 1 weeks before mondays[0]; targets: department_id, year, target_pct (the
+    indicator of the week's calendar year, as csat_weekly takes it). csat_pct is NaN when the
+    pooled weeks hold no answer. Columns POOLED_CSAT_COLUMNS.
+    """
+    if weekly.empty or not mondays:
+        return pd.DataFrame(columns=POOLED_CSAT_COLUMNS)
+    first = mondays[0] - timedelta(weeks=pooled_weeks - 1)
+    weeks = [first + timedelta(weeks=i) for i in range((mondays[-1] - first).days // 7 + 1)]
+    answers = weekly.assign(satisfied=(weekly["csat_pct"] * weekly["responses"]).round())
+    grid = pd.MultiIndex.from_product(
+        [sorted(answers["department_id"].unique()), weeks], names=["department_id", "week_start"]
+    )
+    per_week = answers.groupby(["department_id", "week_start"])[["responses", "satisfied"]].sum()
+    per_week = per_week.reindex(grid, fill_value=0)
+    pooled = per_week.groupby(level="department_id").rolling(pooled_weeks, min_periods=1).sum().droplevel(0)
+    out = pooled[pooled.index.get_level_values("week_start").isin(mondays)].reset_index()
+    out["responses"] = out["responses"].astype("int64")
+    out["satisfied"] = out["satisfied"].astype("int64")
+    out["csat_pct"] = out["satisfied"] / out["responses"].where(out["responses"] > 0)
+    out["year"] = [week.year for week in out["week_start"]]
+    out = out.merge(targets, on=["department_id", "year"], how="left")
+    out["target_pct"] = out["target_pct"].astype("float64")
+    return out[POOLED_CSAT_COLUMNS].sort_values(["department_id", "week_start"], ignore_index=True)
+
+
+def csat_targets(session: Session, department_ids: Collection[int] | None = None) -> pd.DataFrame:
+    """Each department's yearly CSAT indicator as a fraction: department_id, year, target_pct."""
+    c = CsatTarget.__table__
+    stmt = select(c.c.department_id, c.c.year, c.c.csat_pct)
+    if department_ids is not None:
+        stmt = stmt.where(c.c.department_id.in_(list(department_ids)))
+    out = fetch_frame(session, stmt, ["department_id", "year", "target_pct"])
+    out["target_pct"] = out["target_pct"].astype("float64") / 100.0
+    return out
 
 
 def latest_rating_quarter(
@@ -103,11 +191,13 @@ def count_unmatched(session: Session, department_ids: Collection[int] | None = N
 
 
 def _with_departments(frame: pd.DataFrame, names: pd.DataFrame, key: str = "department_id") -> pd.DataFrame:
-    if frame.empty:
+    if key not in frame.columns:
         return frame
     out = frame.rename(columns={key: "department_id"}) if key != "department_id" else frame
     # The frame's own order (largest first, by week ...) is kept; the names lead the columns.
-    merged = out.merge(names, on="department_id", how="inner")
+    # Empty frames come back with untyped (object) ids; both sides are ids, so say so.
+    out = out.astype({"department_id": "int64"})
+    merged = out.merge(names.astype({"department_id": "int64"}), on="department_id", how="inner")
     return merged[[*names.columns, *(c for c in out.columns if c != "department_id")]]
 
 
@@ -153,9 +243,12 @@ def voice_overview(
     if include_scores:
         quarter = latest_rating_quarter(session, format_quarter(sunday), ids)
         gaps = rating_gaps(session, quarter, ids, params) if quarter else pd.DataFrame()
+        reach = Window(window.start - timedelta(weeks=CSAT_POOLED_WEEKS - 1), window.end)
+        mondays = [window.start + timedelta(weeks=i) for i in range(params.legs_window_weeks)]
+        pooled = pooled_csat(csat_weekly(session, reach, ids, params), mondays, csat_targets(session, ids))
         scores = {
             "rating_quarter": quarter,
-            "csat_trend": _with_departments(csat_weekly(session, window, ids, params), names),
+            "csat_trend": _with_departments(pooled, names),
             "csat_summary": _with_departments(csat_vs_target(session, window, ids, params), names),
             "rating_gaps": _gap_names(session, gaps, names),
         }
@@ -187,6 +280,8 @@ def voice_overview(
         ),
         unmatched=unmatched,
         unmatched_count=count_unmatched(session, ids),
+        department_names=dict(zip(names["department_code"], names["department_name"], strict=True)),
+        department_colours=department_colour_map(session),
         **scores,  # type: ignore[arg-type]
     )
 
@@ -209,6 +304,14 @@ def reason_text(reason: object, lang: str) -> str:
     return render(UNMATCHED_REASONS, code, lang, value=value)
 
 
+def quarter_label(quarter: str | None, lang: str) -> str:
+    """'2026-Q3' -> 'Q3 2026' / '2026年第3季度'."""
+    if not quarter:
+        return "—"
+    year, number = quarter.split("-Q")
+    return t("Q{quarter} {year}", lang, quarter=int(number), year=int(year))
+
+
 def gap_verdict(flag: object, lang: str) -> str:
     return pick(GAP_FLAGS[str(flag)], lang)
 
@@ -220,7 +323,7 @@ def subject_kind(subject: object, lang: str) -> str:
 CSAT_TREND_COLUMNS = (
     Column("department_name", N_("Department")),
     Column("week_start", N_("Week starting"), "date"),
-    Column("responses", N_("Survey answers"), "number"),
+    Column("responses", N_("Survey answers in the 4 weeks"), "number"),
     Column("csat_pct", N_("CSAT"), "percent1"),
     Column("target_pct", N_("Indicator"), "percent"),
 )
@@ -272,7 +375,7 @@ REPEAT_COLUMNS = (
     Column("customer_name", N_("Customer")),
     Column("department_name", N_("Department")),
     Column("complaints", N_("Complaints"), "number"),
-    Column("repeat_complaints", N_("Repeats within 30 days"), "number"),
+    Column("repeat_complaints", N_("Repeat complaints"), "number"),
     Column("last_received_at", N_("Last complaint"), "datetime"),
 )
 REACTIVE_COLUMNS = (

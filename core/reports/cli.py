@@ -13,10 +13,10 @@ from core.auth import NOTHING, Scope, UserError, get_user, scope_for
 from core.db import make_engine, read_session
 from core.i18n import normalise_language, t
 from core.periods import PeriodError, last_complete_week, normalise_week
-from core.reports import FORMATS, ReportError, build_report, report_filename
 from core.settings import get_settings
 
 EVERYTHING = Scope(department_ids=None, supervisor_ids=None)
+FORMATS = ("xlsx", "pdf")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _target(out: str | None, week: str, department: str | None, fmt: str) -> Path:
+    from core.reports import report_filename
+
     name = report_filename(week, department, fmt)
     if not out:
         return Path.cwd() / name
@@ -67,6 +69,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here so that every other command keeps working if the report stack cannot load.
+    from core.reports import ReportError, build_report
+
     lang = normalise_language(args.lang)
     try:
         week = (

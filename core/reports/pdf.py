@@ -17,9 +17,9 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from core.reports.content import ReportError
 from core.reports.document import Chart, Column, Table, TextBlock, Tile, WeeklyReport
-from core.reports.values import DELTA_KIND, format_value, is_missing
+from core.reports.errors import ReportError
+from core.reports.values import DELTA_KIND, format_value, missing
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -100,7 +100,7 @@ def _value_text(report: WeeklyReport, value: Any, kind: str) -> str:
 
 def _cell_text(report: WeeklyReport, row: Mapping[str, Any], column: Column) -> str:
     text = _value_text(report, row.get(column.key), column.kind)
-    if column.delta_key and not is_missing(row.get(column.key)) and not is_missing(row.get(column.delta_key)):
+    if column.delta_key and not missing(row.get(column.key)) and not missing(row.get(column.delta_key)):
         delta = _value_text(report, row[column.delta_key], DELTA_KIND.get(column.kind, "delta_rate"))
         text = f"{text} ({delta})"
     return text

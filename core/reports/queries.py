@@ -1,17 +1,15 @@
-"""The report's own lookups: names, current reps and their exam status, notes and actions, rated quarter."""
+"""The report's own lookups: names, current reps and their exam status, the latest rated quarter."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.models import Assignment, Department, Exam, Note, Rep, RepRating, Supervisor, SupervisorRating
-from core.periods import PeriodError, normalise_week
-from core.settings import get_settings
+from core.models import Assignment, Department, Exam, Rep, RepRating, Supervisor, SupervisorRating
 
 CURRENT_REP_COLUMNS = [
     "supervisor_id",
@@ -22,17 +20,6 @@ CURRENT_REP_COLUMNS = [
     "attempts",
     "best_score",
     "last_attempt_on",
-]
-NOTE_COLUMNS = [
-    "note_id",
-    "supervisor_id",
-    "week",
-    "text",
-    "action",
-    "action_owner",
-    "action_due_week",
-    "closed_at_utc",
-    "created_by",
 ]
 
 
@@ -132,69 +119,3 @@ def latest_rated_quarter(
         if value:
             found.append(value)
     return max(found) if found else None
-
-
-def _week_key(week: str | None) -> str | None:
-    """A stored week in canonical form (so weeks compare as text), or None if unreadable."""
-    if not week:
-        return None
-    try:
-        return normalise_week(week)
-    except PeriodError:
-        return None
-
-
-def week_end_utc(sunday: date) -> datetime:
-    """The instant the local week ends (Monday 00:00 local), in UTC, to compare with *_at_utc columns."""
-    local = datetime.combine(sunday + timedelta(days=1), time.min, tzinfo=get_settings().tz)
-    return local.astimezone(UTC)
-
-
-def notes(session: Session, supervisor_ids: Collection[int]) -> pd.DataFrame:
-    """Every note of the given supervisors, with the week fields in canonical form (NOTE_COLUMNS)."""
-    if not supervisor_ids:
-        return pd.DataFrame(columns=NOTE_COLUMNS)
-    n = Note.__table__
-    stmt = (
-        select(
-            n.c.id,
-            n.c.supervisor_id,
-            n.c.week,
-            n.c.text,
-            n.c.action,
-            n.c.action_owner,
-            n.c.action_due_week,
-            n.c.action_closed_at_utc,
-            n.c.created_by,
-        )
-        .where(n.c.supervisor_id.in_([int(i) for i in supervisor_ids]))
-        .order_by(n.c.week, n.c.supervisor_id, n.c.id)
-    )
-    out = _frame(session, stmt, NOTE_COLUMNS)
-    out["week"] = [_week_key(w) for w in out["week"]]
-    out["action_due_week"] = [_week_key(w) for w in out["action_due_week"]]
-    return out
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands timezone columns back naive; they were stored as UTC.
-    if moment is None or pd.isna(moment):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def open_actions(all_notes: pd.DataFrame, week: str, sunday: date) -> pd.DataFrame:
-    """Actions raised in or before `week` and still open when it ended (closed later, or not at all)."""
-    if all_notes.empty:
-        return all_notes
-    end = week_end_utc(sunday)
-    keep = [
-        bool(str(action or "").strip())
-        and raised is not None
-        and raised <= week
-        and (_aware(closed) is None or _aware(closed) >= end)
-        for action, raised, closed in zip(
-            all_notes["action"], all_notes["week"], all_notes["closed_at_utc"], strict=True
-        )
-    ]
-    return all_notes[keep].reset_index(drop=True)

@@ -6,6 +6,8 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
+
 from core.i18n import MISSING, format_currency, format_date, format_number, format_percent, format_points
 
 # Excel number formats per kind. Shares are fractions, so "0.0%" shows 0.934 as 93.4%.
@@ -29,17 +31,43 @@ EXCEL_FORMATS = {
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
+def missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
         return True
     try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pragma: no cover - pandas is a dependency
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
         return False
+
+
+def num(value: Any) -> float | None:
+    """A plain float, or None for missing values (NaN, NA, None)."""
+    if missing(value) or isinstance(value, bool):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def whole(value: Any) -> int | None:
+    number = num(value)
+    return None if number is None else int(round(number))
+
+
+def flag(value: Any) -> bool | None:
+    return None if missing(value) else bool(value)
+
+
+def delta(now: Any, before: Any) -> float | None:
+    a, b = num(now), num(before)
+    return None if a is None or b is None else a - b
+
+
+def join_names(names: Any, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(str(name) for name in names)
+
+
+def name_code(name: str, code: str) -> str:
+    return f"{name} ({code})" if name and name != code else code
 
 
 def looks_like_formula(text: str) -> bool:
@@ -49,8 +77,8 @@ def looks_like_formula(text: str) -> bool:
 def format_value(value: Any, kind: str, lang: str, *, yes: str, no: str, compact_money: bool = False) -> str:
     """The text of a value in the PDF (and anywhere a value is shown as words)."""
     if kind == "flag":
-        return MISSING if is_missing(value) else (yes if value else no)
-    if is_missing(value):
+        return MISSING if missing(value) else (yes if value else no)
+    if missing(value):
         return MISSING
     if kind == "text":
         return str(value)

@@ -20,7 +20,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from core.reports.document import Chart, Column, Table, WeeklyReport
-from core.reports.values import EXCEL_FORMATS, is_missing, looks_like_formula
+from core.reports.values import EXCEL_FORMATS, looks_like_formula, missing
 
 HEADER_ROW = 3  # rows 0-2 hold the table title, the report title and a blank line
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -90,12 +90,12 @@ def _write_value(
 ) -> None:
     kind = column.kind
     if kind == "flag":
-        if is_missing(value):
+        if missing(value):
             sheet.write_blank(row, col, None, styles.get())
         else:
             sheet.write_string(row, col, labels["yes"] if value else labels["no"], styles.get())
         return
-    if is_missing(value):
+    if missing(value):
         sheet.write_blank(row, col, None, styles.get(kind, wrap=column.wrap))
     elif kind == "text":
         write_text(sheet, row, col, value, styles, wrap=column.wrap)
@@ -244,7 +244,7 @@ def _write_charts(
     row = 3
     for chart in report.charts():
         where = placed.get(chart.table)
-        if where is None or where.last_row < where.first_row:
+        if where is None or where.last_row < where.first_row or not chart.series:
             write_text(sheet, row, 0, chart.title, styles, style="subtitle")
             write_text(sheet, row + 1, 0, report.labels["no_data"], styles, style="note")
             row += 4

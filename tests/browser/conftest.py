@@ -19,9 +19,9 @@ from scripts.appserver import (
     PROJECT_ROOT,
     AppServer,
     launch_chromium,
+    open_app_page,
     run_app,
     screenshot_whole_page,
-    wait_for_app,
 )
 from tests.shell_org import add_small_org
 
@@ -59,6 +59,13 @@ def app_server(app_data: tuple[str, str]) -> Iterator[AppServer]:
         yield server
 
 
+@pytest.fixture
+def fresh_server(app_data: tuple[str, str]) -> Iterator[AppServer]:
+    """A server of its own, just started: its first request meets Streamlit's start-up state."""
+    with run_app(app_data[0], log_dir=ARTIFACTS / "logs", env={"TRIPOD_DEMO": "1"}) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -76,8 +83,7 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[Callable[..., 
         context = browser.new_context(locale=locale, viewport=VIEWPORT)
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{app_server.url}/{path}")
-        wait_for_app(page)
+        open_app_page(page, f"{app_server.url}/{path}")
         return page
 
     yield open_page
