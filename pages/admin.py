@@ -21,7 +21,6 @@ from core.i18n import format_date, t
 from core.settings import get_settings
 from ui import glue
 
-
 FLASH_KEY = "admin_flash"
 
 

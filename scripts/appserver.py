@@ -168,7 +168,8 @@ def sign_in(page, username: str, password: str, *, timeout_ms: float = 60_000) -
         '[data-testid="stBaseButton-primaryFormSubmit"], button[kind="primaryFormSubmit"], button'
     ).last.click()
     page.wait_for_selector(
-        '[data-testid="stSidebar"] button:has-text("退出"), [data-testid="stSidebar"] button:has-text("Sign out")',
+        '[data-testid="stSidebar"] button:has-text("退出"), '
+        '[data-testid="stSidebar"] button:has-text("Sign out")',
         timeout=timeout_ms,
     )
     wait_for_app(page, timeout_ms)

@@ -31,7 +31,9 @@ TINY_ORG = {
     ),
     "targets.csv": "rep_code,month,amount\nR1,2024-03,3100\nR3,2024-03,1000\n",
     "exams.csv": "id,rep_code,date,score,passed\nE1,R1,2024-03-01,88,1\n",
-    "activities.csv": "id,supervisor_code,date,kind,minutes,rep_codes\nA1,S1,2024-03-04,team_meeting,60,R1;R2\n",
+    "activities.csv": (
+        "id,supervisor_code,date,kind,minutes,rep_codes\nA1,S1,2024-03-04,team_meeting,60,R1;R2\n"
+    ),
 }
 
 

@@ -27,7 +27,8 @@ HEADER = (
 
 def complaints_csv(first: int, last: int) -> bytes:
     rows = [
-        f"K{i:06d},2024-03-{1 + i % 28:02d}T{i % 24:02d}:15,C{1 + i % 2},,交付延迟,中,电话,已结案,,第{i}号投诉\n"
+        f"K{i:06d},2024-03-{1 + i % 28:02d}T{i % 24:02d}:15,C{1 + i % 2},,"
+        f"交付延迟,中,电话,已结案,,第{i}号投诉\n"
         for i in range(first, last)
     ]
     return (HEADER + "".join(rows)).encode()
