@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.cells import neutralise_frame
 from core.i18n import N_, t
 from core.settings import get_settings
 from core.tables import Column, download_table, format_table, headers
@@ -58,9 +59,13 @@ def empty_state(message: str, lang: str, *, upload_hint: bool = True) -> None:
 
 
 def csv_bytes(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> bytes:
-    """The frame as CSV for Excel users: UTF-8 with a byte-order mark (so Chinese opens correctly)."""
+    """The frame as CSV for Excel users: UTF-8 with a byte-order mark (so Chinese opens correctly).
+
+    Text that a spreadsheet would run as a formula (a customer named =HYPERLINK(...)) is
+    neutralised, since downloads carry data as it was entered.
+    """
     shown = frame.rename(columns=dict(headers)) if headers else frame
-    return shown.to_csv(index=False).encode("utf-8-sig")
+    return neutralise_frame(shown).to_csv(index=False).encode("utf-8-sig")
 
 
 def download_csv(

@@ -155,7 +155,7 @@ def _import_file(
         earlier = None if dry_run else previous_upload(engine, kind, digest, source)
         if earlier is not None:
             return in_turn(
-                engine, lambda: _already_imported(engine, kind, earlier, file_name, username, source)
+                engine, lambda: already_imported(engine, kind, earlier, file_name, username, source)
             )
     meta = FileMeta(
         file_name=file_name, file_hash=digest, size_bytes=size, encoding="utf-8", username=username
@@ -166,7 +166,7 @@ def _import_file(
     )
 
 
-def _already_imported(
+def already_imported(
     engine: Engine, kind: str, earlier: m.Upload, file_name: str, username: str, source: str
 ) -> ImportResult:
     result = ImportResult(

@@ -21,7 +21,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from sqlmodel import Session
 from core import models as m
 from core.audit import record_event
 from core.auth import Permission, can
+from core.cells import is_formula_like, neutralise
 from core.db import read_session, write_session
 from core.i18n import N_, t
 from core.importing.engine import (
@@ -46,7 +46,7 @@ from core.importing.engine import (
 )
 from core.importing.errors import FileRefused
 from core.importing.kinds import LOAD_ORDER, get_kind
-from core.importing.load import _already_imported, import_bytes, previous_upload, read_canonical_csv
+from core.importing.load import already_imported, import_bytes, previous_upload, read_canonical_csv
 from core.importing.mapping import FIELDS, missing_required
 from core.importing.prepare import PreparedFile, read_complaint_file
 from core.importing.reader import ROW_INDEX, as_text
@@ -409,7 +409,7 @@ def _recognised(
             message_fields={"value": earlier.id, "limit": _utc_text(earlier.created_at_utc)},
         )
     else:
-        result = _already_imported(engine, kind, earlier, file_name, username, source)
+        result = already_imported(engine, kind, earlier, file_name, username, source)
     return UploadOutcome(kind, result, recognised=True)
 
 
@@ -689,19 +689,7 @@ def save_profile(
 
 # --- rejected rows out ----------------------------------------------------------------------
 
-# A cell a spreadsheet would run as a formula (or a DDE command): = + - @, tab, carriage return.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 XLSX_MAX_ROWS = 1_048_576
-
-
-def is_formula_like(text: str) -> bool:
-    return bool(text) and text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text)
-
-
-def neutralise(text: str) -> str:
-    """A cell made safe for a spreadsheet: formula-like text gets a leading apostrophe (shown as text)."""
-    return "'" + text if is_formula_like(text) else text
 
 
 def rejected_rows_download(outcome: UploadOutcome, lang: str = "en", fmt: str = "csv") -> bytes:

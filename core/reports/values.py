@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.cells import FORMULA_START
 from core.i18n import MISSING, format_currency, format_date, format_number, format_percent, format_points
 
 # Excel number formats per kind. Shares are fractions, so "0.0%" shows 0.934 as 93.4%.
@@ -25,10 +26,6 @@ EXCEL_FORMATS = {
     "delta_score": "+0;-0;0",
     "delta_rate": "+0.00;-0.00;0.00",
 }
-
-# Text that a spreadsheet would run as a formula or a command (CSV/DDE injection) starts
-# with one of these; tab and carriage return are in OWASP's list too.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def missing(value: Any) -> bool:
@@ -71,7 +68,9 @@ def name_code(name: str, code: str) -> str:
 
 
 def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_TRIGGERS)
+    # Stricter than core.cells.is_formula_like: in the report every text cell that merely starts
+    # like a formula is quoted, even "-5" written as text, since numbers are written as numbers.
+    return text.startswith(FORMULA_START)
 
 
 def format_value(value: Any, kind: str, lang: str, *, yes: str, no: str, compact_money: bool = False) -> str:
