@@ -24,6 +24,7 @@ from core.metrics.compare import (
 from core.params import DEFAULT_PARAMS
 from core.tables import download_table
 from ui import glue, widgets
+from ui.report_panel import report_panel
 
 
 @glue.cached_loader()
@@ -110,6 +111,7 @@ def render() -> None:
         supervisor=chosen,
         department=str(ranked.loc[ranked["code"] == chosen, "department_code"].iloc[0]),
     )
+    report_panel(week, department.code if department else None, lang, key="compare")
 
 
 glue.run_page(render, page_key="compare")

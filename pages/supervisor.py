@@ -12,6 +12,7 @@ from core.auth import Scope
 from core.i18n import t
 from ui import glue, widgets
 from ui.notes_panel import notes_panel
+from ui.report_panel import report_panel
 
 
 @glue.cached_loader()
@@ -89,6 +90,7 @@ def render() -> None:
     widgets.table(view["activities"], sv.ACTIVITY_TABLE, lang, key="activities")
 
     notes_panel(lang, {who["id"]: f"{who['name']} ({who['code']})"}, week, key="supervisor")
+    report_panel(week, who["department_code"], lang, key="supervisor")
 
 
 glue.run_page(render, page_key="supervisor")

@@ -12,6 +12,7 @@ from core.auth import Scope
 from core.i18n import N_, format_week, t
 from ui import glue, widgets
 from ui.notes_panel import notes_panel, plain
+from ui.report_panel import report_panel
 
 SEVERITY = {"high": ("red", N_("High")), "medium": ("orange", N_("Medium"))}
 
@@ -107,6 +108,7 @@ def render() -> None:
             )
 
     notes_panel(lang, {card["id"]: card["title"] for card in cards}, week, key="this_week")
+    report_panel(week, department.code, lang, key="this_week")
 
 
 glue.run_page(render, page_key="this_week")
