@@ -41,7 +41,18 @@ def _users_table(lang: str) -> pd.DataFrame:
     )
 
 
-def _change(action, lang: str, done: str) -> None:  # type: ignore[no-untyped-def]
+NEW_USER_KEYS = (
+    "new_username",
+    "new_name",
+    "new_role",
+    "new_email",
+    "new_department",
+    "new_supervisor",
+    "new_password",
+)
+
+
+def _change(action, lang: str, done: str, clear: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
     """Run one user change in its own transaction and say how it went."""
     try:
         with glue.writing() as session:
@@ -51,11 +62,15 @@ def _change(action, lang: str, done: str) -> None:  # type: ignore[no-untyped-de
         return
     # Rerun so the tables above show the change; the confirmation survives the rerun.
     st.session_state[FLASH_KEY] = done
+    for key in clear:
+        st.session_state.pop(key, None)
     st.rerun()
 
 
 def _add_user_form(lang: str, actor: str) -> None:
-    with st.form("add_user", clear_on_submit=True):
+    # Not cleared on submit: a refused user (a short password, a missing department) keeps what
+    # was typed; the fields are emptied only once the user is added.
+    with st.form("add_user", clear_on_submit=False):
         st.subheader(t("Add a user", lang))
         left, right = st.columns(2)
         username = left.text_input(t("User", lang), key="new_username")
@@ -85,6 +100,7 @@ def _add_user_form(lang: str, actor: str) -> None:
                 ),
                 lang,
                 t("User {username} added.", lang, username=username),
+                clear=NEW_USER_KEYS,
             )
 
 

@@ -63,3 +63,19 @@ def test_only_admins_open_the_page(app_engine, org):
         assert not at.exception
         assert "Users and settings" not in texts(at)
         assert not at.dataframe
+
+
+def test_a_refused_user_keeps_what_was_typed(app_engine, org):
+    at = page("pages/admin.py", lang="en").run()
+    at.text_input(key="new_username").input("wang.fang")
+    at.selectbox(key="new_role").select("manager")
+    at.text_input(key="new_department").input("BANK1")
+    at.text_input(key="new_password").input("short")
+    at.button[0].click().run()
+    assert at.error  # the password is too short
+    assert at.text_input(key="new_username").value == "wang.fang"
+    assert at.text_input(key="new_department").value == "BANK1"
+    at.text_input(key="new_password").input("a long enough passphrase")
+    at.button[0].click().run()
+    assert _user(app_engine, "wang.fang") is not None
+    assert at.text_input(key="new_username").value == ""  # emptied once the user is added

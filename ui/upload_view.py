@@ -173,7 +173,20 @@ def show_done(outcome: UploadOutcome, lang: str) -> None:
 def import_choice(outcome: UploadOutcome, lang: str) -> tuple[str, str, int]:
     """The import button's label, what to do with rejected rows, and how many rows would be written."""
     counts = outcome.counts()
-    valid = counts["rows_read"] - counts["rejected"]
+    # What will be written: new, changed and unmatched rows (duplicates change nothing).
+    valid = counts["inserted"] + counts["updated"] + counts["unmatched"]
+    if counts["unmatched"]:
+        st.warning(
+            tn(
+                "{n} complaint will be stored as unmatched: it counts for no department until its "
+                "customer or department is resolved in the list of unmatched complaints below.",
+                "{n} complaints will be stored as unmatched: they count for no department until their "
+                "customer or department is resolved in the list of unmatched complaints below.",
+                counts["unmatched"],
+                lang,
+            ),
+            icon=":material/link_off:",
+        )
     if not counts["rejected"]:
         return tn("Import {n} row", "Import {n} rows", valid, lang), "refuse", valid
     st.warning(
