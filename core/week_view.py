@@ -573,13 +573,7 @@ def alert_lines(view: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
                 recommended=format_percent(alert["recommended"], lang, decimals=1, signed=True),
             )
         elif kind == "overdue_key_accounts":
-            detail = t(
-                "{count} key accounts not contacted within {days} days ({never} never contacted).",
-                lang,
-                count=format_number(alert["count"], lang),
-                days=alert["days"],
-                never=format_number(alert["never"], lang),
-            )
+            detail = overdue_key_accounts_text(alert["count"], alert["days"], alert["never"], lang)
         elif kind == "reps_not_passed":
             detail = t(
                 "{count} of {team} reps have not passed the hands-on exam: {names}.",
@@ -696,3 +690,21 @@ def trend_charts(view: Mapping[str, Any], lang: str) -> list[ChartSpec]:
         ),
     ]
     return [ChartSpec(key, figure, view["trends"][list(headers)], headers) for key, figure, headers in specs]
+
+
+def overdue_key_accounts_text(count: int, days: int, never: int, lang: str) -> str:
+    """The overdue-contact alert in words (shared by the page and the report)."""
+    if never:
+        return t(
+            "{count} key accounts not contacted within {days} days ({never} never contacted).",
+            lang,
+            count=format_number(count, lang),
+            days=days,
+            never=format_number(never, lang),
+        )
+    return t(
+        "{count} key accounts not contacted within {days} days.",
+        lang,
+        count=format_number(count, lang),
+        days=days,
+    )

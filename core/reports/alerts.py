@@ -12,6 +12,7 @@ from core.params import MetricParams
 from core.reports.document import Column, Table
 from core.reports.sections import diagnosis_label
 from core.reports.values import flag, join_names, missing, name_code, num
+from core.week_view import overdue_key_accounts_text
 
 SEVERITY_ORDER = ("high", "medium", "info")
 SEVERITY_LABELS = {"high": N_("High"), "medium": N_("Medium"), "info": N_("Info")}
@@ -109,13 +110,7 @@ def alert_table(
                     "medium",
                     "overdue_key_accounts",
                     dep_name.get(name_of.get(int(dep_id), ""), ""),
-                    t(
-                        "{count} key accounts not contacted within {days} days ({never} never contacted).",
-                        lang,
-                        count=format_number(len(group), lang),
-                        days=params.contact_cadence_days,
-                        never=format_number(never, lang),
-                    ),
+                    overdue_key_accounts_text(len(group), params.contact_cadence_days, never, lang),
                     lang,
                 )
             )
