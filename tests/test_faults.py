@@ -270,9 +270,12 @@ def _read(url: str, n: int, done, results) -> None:  # type: ignore[no-untyped-d
         results.put(("error", n, repr(exc)))
 
 
-def test_twenty_uploaders_and_five_readers_at_once_lose_nothing(database_url):
+def test_twenty_uploaders_and_five_readers_at_once_lose_nothing(database_url, monkeypatch):
     # forkserver: each process starts from a clean, preloaded interpreter (cheap, and no
     # threads or connections inherited from the test process).
+    # A child re-runs the parent's __main__ file; an AppTest earlier in the session may have
+    # left __main__ pointing at its generated script, so the children must not look for it.
+    monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["core.importing.load", "core.db"])
     results = context.Queue()
