@@ -31,7 +31,7 @@ from core.i18n import (
     t,
 )
 from core.metrics.complaints import poisson_upper_bound, weekly_complaint_series
-from core.metrics.contacts import overdue_key_accounts
+from core.metrics.contacts import overdue_key_accounts, overdue_key_accounts_text
 from core.metrics.satisfaction import GAP_FLAGS, csat_weekly, rating_gaps
 from core.metrics.status import department_statuses, is_tipped, supervisor_statuses
 from core.metrics.targets import attainment_windows
@@ -690,21 +690,3 @@ def trend_charts(view: Mapping[str, Any], lang: str) -> list[ChartSpec]:
         ),
     ]
     return [ChartSpec(key, figure, view["trends"][list(headers)], headers) for key, figure, headers in specs]
-
-
-def overdue_key_accounts_text(count: int, days: int, never: int, lang: str) -> str:
-    """The overdue-contact alert in words (shared by the page and the report)."""
-    if never:
-        return t(
-            "{count} key accounts not contacted within {days} days ({never} never contacted).",
-            lang,
-            count=format_number(count, lang),
-            days=days,
-            never=format_number(never, lang),
-        )
-    return t(
-        "{count} key accounts not contacted within {days} days.",
-        lang,
-        count=format_number(count, lang),
-        days=days,
-    )

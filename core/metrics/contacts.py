@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import and_, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
+from core.i18n import format_number, t
 from core.metrics.complaints import matched_complaints_in
 from core.metrics.scope import (
     UNIT_ID,
@@ -207,3 +208,21 @@ def reactive_complaints(
         out[column] = out[column].fillna(0).astype("int64")
     out["reactive_share"] = safe_ratio(out["reactive"], out["complaints"])
     return out[REACTIVE_COLUMNS].sort_values(UNIT_ID, ignore_index=True)
+
+
+def overdue_key_accounts_text(count: int, days: int, never: int, lang: str) -> str:
+    """The overdue-contact alert in words (shared by the page and the report)."""
+    if never:
+        return t(
+            "{count} key accounts not contacted within {days} days ({never} never contacted).",
+            lang,
+            count=format_number(count, lang),
+            days=days,
+            never=format_number(never, lang),
+        )
+    return t(
+        "{count} key accounts not contacted within {days} days.",
+        lang,
+        count=format_number(count, lang),
+        days=days,
+    )

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 
 from core.i18n import N_, format_number, format_percent, t
+from core.metrics.contacts import overdue_key_accounts_text
 from core.params import MetricParams
 from core.reports.document import Column, Table
 from core.reports.sections import diagnosis_label
 from core.reports.values import flag, join_names, missing, name_code, num
-from core.week_view import overdue_key_accounts_text
 
 SEVERITY_ORDER = ("high", "medium", "info")
 SEVERITY_LABELS = {"high": N_("High"), "medium": N_("Medium"), "info": N_("Info")}
