@@ -73,15 +73,20 @@ class Row:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def run_worker(task: str, *, env: dict[str, str] | None = None, **options: object) -> dict:
-    """Run `python -m bench.worker TASK` and return its JSON plus wall time and peak memory."""
+def run_worker(task: str, *, env: dict[str, str] | None = None, code: str = "", **options: object) -> dict:
+    """Run `python -m bench.worker TASK` and return its JSON plus wall time and peak memory.
+
+    `code`: a folder whose `core/` the worker imports instead of this checkout's. It becomes the
+    working directory, because `python -m` puts the working directory ahead of PYTHONPATH.
+    """
     cmd = [sys.executable, "-m", "bench.worker", task]
     for key, value in options.items():
         if value is not None and value != "":
             cmd += [f"--{key.replace('_', '-')}", str(value)]
     started = time.perf_counter()
+    path = os.pathsep.join([code, str(ROOT)] if code else [str(ROOT)])
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        cmd, stdout=subprocess.PIPE, cwd=code or ROOT, env={**os.environ, "PYTHONPATH": path, **(env or {})}
     )
     out = proc.stdout.read().decode()  # type: ignore[union-attr]
     # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the maximum over all children).
@@ -259,8 +264,7 @@ def bench_import(  # type: ignore[no-untyped-def]
         if compare:
             log(f"{backend.name}: round {n}/{repeat}: import {label} with the code in {compare}")
             url = backend.clone(template, "import")
-            code = {"PYTHONPATH": f"{compare}{os.pathsep}{ROOT}"}
-            rounds["compare"].append(run_worker("import", url=url, file=first, env=code))
+            rounds["compare"].append(run_worker("import", url=url, file=first, code=compare))
         log(f"{backend.name}: round {n}/{repeat}: import {label}, end to end")
         url = backend.clone(template, "import")
         rounds["first"].append(run_worker("import", url=url, file=first))
@@ -422,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"[{datetime.now():%H:%M:%S}] {text}", file=sys.stderr, flush=True)
 
-    work: Path = args.work
+    work: Path = args.work.resolve()
+    compare = str(Path(args.compare_with).resolve()) if args.compare_with else ""
     work.mkdir(parents=True, exist_ok=True)
     backends: list[Backend] = []
     if args.backend in ("sqlite", "both"):
@@ -444,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     for backend in backends:
         if "import" in only:
             rows += bench_import(
-                backend, large or demo, work, args.rows, args.today, args.repeat, log, args.compare_with
+                backend, large or demo, work, args.rows, args.today, args.repeat, log, compare
             )
         if "kpi" in only:
             for org, db in ((demo, "org_demo"), (large, f"org_{(large or demo).name.replace('-', '_')}")):

@@ -62,6 +62,11 @@ def sqlite_path(engine: Engine) -> Path:
     return Path(database)
 
 
+def _read_only(path: Path | str) -> sqlite3.Connection:
+    # A URI (percent-encoded by as_uri, so spaces and "#" in a path are safe) opened read-only.
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
 def _revision(conn: sqlite3.Connection) -> str:
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -109,7 +114,7 @@ def backup_sqlite(engine: Engine, target: Path | str) -> Copied:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = _read_only(source)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -136,7 +141,7 @@ def check_backup(path: Path) -> str:
     if not path.is_file():
         raise OpsRefused(N_("There is no file at {path}."), path=path)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
         try:
             verdict = _integrity(conn)
             revision = _revision(conn)
@@ -176,7 +181,7 @@ def restore_sqlite(engine: Engine, source: Path) -> Copied:
     if live.exists():
         kept = live.with_name(live.name + BEFORE_RESTORE)
         kept.unlink(missing_ok=True)
-        current = sqlite3.connect(f"file:{live}?mode=ro", uri=True)
+        current = _read_only(live)
         try:
             saved = sqlite3.connect(kept)
             try:
@@ -186,7 +191,7 @@ def restore_sqlite(engine: Engine, source: Path) -> Copied:
                 saved.close()
         finally:
             current.close()
-    src = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+    src = _read_only(Path(source))
     try:
         dst = sqlite3.connect(live, timeout=30)
         try:

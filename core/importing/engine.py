@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -411,7 +412,7 @@ def _commit_watch(engine: Engine) -> sqlite3.Connection | None:
     database = engine.url.database or ""
     if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
         return None
-    uri = database if database.startswith("file:") else f"file:{database}"
+    uri = database if database.startswith("file:") else Path(database).resolve().as_uri()
     try:
         return sqlite3.connect(
             uri + ("&" if "?" in uri else "?") + "mode=ro", uri=True, check_same_thread=False
