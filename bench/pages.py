@@ -58,8 +58,14 @@ def run_page(url: str, page: str, *, repeat: int = 3, role: str = "admin") -> di
     }
 
 
-def bench_pages(backend, demo: Path, large: Path | None, run_worker, ensure_loaded, log) -> list:  # type: ignore[no-untyped-def]
-    """One row per page and organisation; the targets apply at the large organisation's scale."""
+def bench_pages(
+    backend, demo: Path, large: Path | None, run_worker, ensure_loaded, log, compare: str = ""
+) -> list:  # type: ignore[no-untyped-def]
+    """One row per page and organisation; the targets apply at the large organisation's scale.
+
+    With `compare` (a folder holding another version's core/, pages/, ui/ and bench/), each page
+    is also run with that code, right before this version's, on the same database.
+    """
     from bench.run import PAGE_CACHED_SECONDS, PAGE_COLD_SECONDS, Row, fmt_seconds
     from ui.registry import PAGES
 
@@ -85,6 +91,26 @@ def bench_pages(backend, demo: Path, large: Path | None, run_worker, ensure_load
         for spec in PAGES:
             if not (ROOT / spec.path).exists():
                 continue
+            if compare and (Path(compare) / spec.path).exists():
+                log(f"{backend.name}: page {spec.key}, {label}, with the code in {compare}")
+                old = run_worker("page", url=url, page=spec.path, code=compare)
+                rows.append(
+                    Row(
+                        "pages",
+                        f"page {spec.key}, {label} (before: the code in {Path(compare).name})",
+                        backend.name,
+                        old["seconds"],
+                        old["peak_mb"],
+                        "blank page",
+                        floor["seconds"],
+                        extra={
+                            "cached_seconds": old["cached_seconds"],
+                            "problems": old["problems"],
+                            "code": compare,
+                        },
+                        note=f" (cached rerun: {fmt_seconds(old['cached_seconds'])})",
+                    )
+                )
             log(f"{backend.name}: page {spec.key}, {label}")
             outcome = run_worker("page", url=url, page=spec.path)
             judged = org is not demo

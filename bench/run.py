@@ -214,6 +214,9 @@ def ensure_loaded(backend: Backend, db: str, org: Path, *, without: set[str], lo
     stamp = json.dumps({"org": str(org), "today": manifest["today"], "without": sorted(without)})
     stamp = stamp.replace("'", "")
     if backend.has(db, stamp):
+        # A template loaded by an older version is brought to this version's schema (the
+        # migrations fill what they add, e.g. booking_week); on an up-to-date one it is a no-op.
+        run_worker("migrate", url=backend.url(db))
         return backend.url(db)
     log(f"loading {org.name} into {backend.name}:{db} (once; later runs reuse it)")
     if isinstance(backend, PostgresBackend):
@@ -325,19 +328,27 @@ def median(runs: list[dict]) -> dict:
     return chosen
 
 
-def bench_kpi(backend: Backend, org: Path, db: str, label: str, week: str, department: str, log) -> list[Row]:  # type: ignore[no-untyped-def]
+def bench_kpi(  # type: ignore[no-untyped-def]
+    backend: Backend, org: Path, db: str, label: str, week: str, department: str, log, compare: str = ""
+) -> list[Row]:
+    """The weekly KPI set for one department and the whole company; with `compare`, also with that code.
+
+    The other version's figure is taken right before this version's, on the same database, so
+    the two can be compared as a ratio from one run.
+    """
     url = ensure_loaded(backend, db, org, without=set(), log=log)
     out = []
     for scope, code, limit in (
         ("one department", department, KPI_DEPARTMENT_SECONDS),
         ("whole company", "", KPI_COMPANY_SECONDS),
     ):
-        log(f"{backend.name}: weekly KPI set, {label}, {scope}")
-        outcome = run_worker("kpi", url=url, week=week, department=code)
-        out.append(
-            Row(
+        versions = [(f" (before: the code in {Path(compare).name})", compare)] if compare else []
+        for suffix, folder in [*versions, ("", "")]:
+            log(f"{backend.name}: weekly KPI set, {label}, {scope}{suffix}")
+            outcome = run_worker("kpi", url=url, week=week, department=code, code=folder)
+            row = Row(
                 "kpi",
-                f"weekly KPI set, {label}, {scope}",
+                f"weekly KPI set, {label}, {scope}{suffix}",
                 backend.name,
                 outcome["seconds"],
                 outcome["peak_mb"],
@@ -346,7 +357,11 @@ def bench_kpi(backend: Backend, org: Path, db: str, label: str, week: str, depar
                 extra={"warm_seconds": outcome["warm_seconds"], "supervisors": outcome["supervisors"]},
                 note=f" (first call in a fresh process; again: {fmt_seconds(outcome['warm_seconds'])})",
             )
-        )
+            if folder:
+                row.extra["code"] = folder
+            elif versions:
+                row.extra["before_seconds"] = out[-1].seconds
+            out.append(row)
     return out
 
 
@@ -415,7 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of baseline + import (median reported)")
     parser.add_argument(
-        "--compare-with", default="", help="a folder holding another version's core/ to import with as well"
+        "--compare-with",
+        default="",
+        help="a folder holding another version's core/ (and, for pages, pages/ ui/ bench/) to time as well",
     )
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
@@ -457,11 +474,12 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 manifest = json.loads((org / "manifest.json").read_text(encoding="utf-8"))
                 label = "demo organisation" if org is demo else _describe(manifest)
-                rows += bench_kpi(backend, org, db, label, manifest["window"]["week"], "D01", log)
+                week = manifest["window"]["week"]
+                rows += bench_kpi(backend, org, db, label, week, "D01", log, compare)
         if "pages" in only:
             from bench.pages import bench_pages
 
-            rows += bench_pages(backend, demo, large, run_worker, ensure_loaded, log)
+            rows += bench_pages(backend, demo, large, run_worker, ensure_loaded, log, compare=compare)
     pair_postgres_with_sqlite(rows)
 
     info = machine()

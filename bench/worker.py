@@ -68,6 +68,17 @@ def setup(args: argparse.Namespace) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": loaded}
 
 
+def migrate(args: argparse.Namespace) -> dict:
+    """Bring a kept template database to this version's schema (`init`): a no-op when it is."""
+    from core.db import init_db
+
+    engine = _engine(args.url)
+    started = time.perf_counter()
+    revision = init_db(engine)
+    engine.dispose()
+    return {"seconds": time.perf_counter() - started, "revision": revision}
+
+
 # --- the complaint import ----------------------------------------------------------------------
 
 
@@ -248,6 +259,7 @@ def peak_mb() -> float | None:
 
 TASKS = {
     "setup": setup,
+    "migrate": migrate,
     "import": import_file,
     "capture": capture,
     "baseline": baseline,

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlmodel import Session
 
-from core.audit import record_event
+from core.audit import coded_detail, record_event
 from core.i18n import N_, t
 from core.models import Department, Supervisor, User
 
@@ -449,7 +449,7 @@ def authenticate(
                 user.username,
                 "user.locked",
                 user.username,
-                f"locked for {policy.lock_minutes} min after {policy.max_failures} failed sign-ins",
+                coded_detail("user.locked", minutes=policy.lock_minutes, failures=policy.max_failures),
                 at_utc=now,
             )
             return AuthResult(AuthStatus.LOCKED, minutes_remaining=policy.lock_minutes)
@@ -557,7 +557,7 @@ class NewUser:
     department_id: int | None
     supervisor_id: int | None
     email: str | None
-    placement: str  # "department=D01", for the audit trail
+    placement: dict[str, str]  # {"department": "D01"}, for the audit trail
 
 
 def check_new_user(
@@ -585,9 +585,9 @@ def check_new_user(
             raise UserError("user.duplicate_email", email=email)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise UserError("user.duplicate_username", username=name)
-    placement = " ".join(
-        f"{k}={v.strip()}" for k, v in (("department", department_code), ("supervisor", supervisor_code)) if v
-    )
+    placement = {
+        k: v.strip() for k, v in (("department", department_code), ("supervisor", supervisor_code)) if v
+    }
     return NewUser(name, known, department_id, supervisor_id, email, placement)
 
 
@@ -625,7 +625,11 @@ def create_user(
     session.add(user)
     session.flush()
     record_event(
-        session, actor, "user.create", new.username, f"role={new.role.value} {new.placement}".strip()
+        session,
+        actor,
+        "user.create",
+        new.username,
+        coded_detail("user.created", role=new.role.value, **new.placement),
     )
     return user
 

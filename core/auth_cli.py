@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 import unicodedata
 
@@ -25,13 +24,13 @@ from core.auth import (
 )
 from core.cli import Command
 from core.db import DatabaseBusyError, make_engine, read_session, write_session
-from core.i18n import t
+from core.i18n import cli_language, t
 
 EXIT_OK, EXIT_REFUSED, EXIT_NOT_INITIALISED = 0, 1, 3
 
 
 def _default_lang() -> str:
-    return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
+    return cli_language()  # TRIPOD_LANG, then LANG (zh_CN.UTF-8 -> zh), else English
 
 
 def configure_user(parser: argparse.ArgumentParser) -> None:

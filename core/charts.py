@@ -8,7 +8,8 @@ that uses the registered template; pages draw it with `theme=None` so Streamlit 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
@@ -40,6 +41,29 @@ DEPARTMENT_PALETTE: tuple[str, ...] = (
     "#1B3A5C",
     "#BAB0AC",
     "#8CD17D",
+)
+
+BALANCE_MAP_NAMED = 60  # up to this many supervisors the balance map writes each one's code by its point
+BALANCE_MAP_WEBGL = 200  # past this many it draws with WebGL, smaller points
+BALANCE_MAP_RANGE = 112  # both axes run to here: room for a code above (or beside) a point at 100
+
+# Where a code may sit around its point, in the order tried. The geometry is in pixels of the
+# map as the Compare page draws it (half of a 1400 px page, legend below: a plot ~385 x 340 px
+# for 0..BALANCE_MAP_RANGE on each axis); a code of three characters is ~26 x 15 px, the
+# largest point ~24 px across. The first place clear of other codes and points wins.
+_PX_PER_X, _PX_PER_Y = 385 / BALANCE_MAP_RANGE, 340 / BALANCE_MAP_RANGE
+_CHAR_PX, _LABEL_H, _POINT_R = 8.5, 15.0, 12.0
+_DIAGONAL = _POINT_R * 0.7
+# (textposition, horizontal side, gap from the point sideways, bottom of the box from the point)
+_LABEL_PLACES = (
+    ("top center", "center", 0.0, _POINT_R),
+    ("bottom center", "center", 0.0, -_POINT_R - _LABEL_H),
+    ("middle right", "right", _POINT_R, -_LABEL_H / 2),
+    ("middle left", "left", _POINT_R, -_LABEL_H / 2),
+    ("top right", "right", _DIAGONAL, _DIAGONAL),
+    ("top left", "left", _DIAGONAL, _DIAGONAL),
+    ("bottom right", "right", _DIAGONAL, -_DIAGONAL - _LABEL_H),
+    ("bottom left", "left", _DIAGONAL, -_DIAGONAL - _LABEL_H),
 )
 
 STATUS_COLOURS = {"green": "#2E9E5B", "amber": "#E8A33D", "red": "#D64545", "none": NEUTRAL}
@@ -187,6 +211,23 @@ def _labelled(
     return shown, "_label", label_colours, [label_of[code] for code in codes]
 
 
+def _px_colour(frame: pd.DataFrame, args: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame to draw and the plotly express arguments that colour it by code, with the titles.
+
+    `args` are the calling builder's arguments (its locals()): x, y, colour, colour_map, names,
+    x_title, y_title and legend_title, the keywords line_chart, bar_chart and scatter_chart share.
+    """
+    x, y = args["x"], args["y"]
+    shown, label, label_colours, order = _labelled(frame, args["colour"], args["colour_map"], args["names"])
+    return shown, {
+        "color": label,
+        "color_discrete_map": label_colours,
+        "category_orders": {label: order} if label else None,
+        "template": TEMPLATE_NAME,
+        "labels": {x: args["x_title"] or x, y: args["y_title"] or y, "_label": args["legend_title"]},
+    }
+
+
 def line_chart(
     frame: pd.DataFrame,
     *,
@@ -205,18 +246,8 @@ def line_chart(
     """One line per code in `colour` (e.g. department_code), coloured by `colour_map` keyed by code."""
     if frame.empty:
         return empty_figure(empty_text, title=title)
-    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
-    fig = px.line(
-        shown.sort_values(x),
-        x=x,
-        y=y,
-        color=label,
-        color_discrete_map=label_colours,
-        category_orders={label: order} if label else None,
-        markers=True,
-        template=TEMPLATE_NAME,
-        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
-    )
+    shown, options = _px_colour(frame, locals())
+    fig = px.line(shown.sort_values(x), x=x, y=y, markers=True, **options)
     apply_axis_format(fig, value_format)
     return finish(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
 
@@ -241,18 +272,14 @@ def bar_chart(
     """Bars of `y` per `x`; horizontal=True swaps the axes (long category names read better)."""
     if frame.empty:
         return empty_figure(empty_text, title=title)
-    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
+    shown, options = _px_colour(frame, locals())
     fig = px.bar(
         shown,
         x=y if horizontal else x,
         y=x if horizontal else y,
         orientation="h" if horizontal else "v",
-        color=label,
-        color_discrete_map=label_colours,
-        category_orders={label: order} if label else None,
         barmode="stack" if stacked else "group",
-        template=TEMPLATE_NAME,
-        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
+        **options,
     )
     apply_axis_format(fig, value_format, axis="x" if horizontal else "y")
     if horizontal:
@@ -277,23 +304,26 @@ def scatter_chart(
     legend_title: str = "",
     x_format: str = "number",
     y_format: str = "number",
+    render_mode: str = "auto",
+    size_max: int = 20,
     empty_text: str = "—",
 ) -> go.Figure:
-    """Points of y against x, optionally sized (e.g. team size) and coloured by code (e.g. diagnosis)."""
+    """Points of y against x, optionally sized (e.g. team size) and coloured by code (e.g. diagnosis).
+
+    render_mode="webgl" draws Scattergl traces (thousands of points).
+    """
     if frame.empty:
         return empty_figure(empty_text, title=title)
-    shown, label, label_colours, order = _labelled(frame, colour, colour_map, names)
+    shown, options = _px_colour(frame, locals())
     fig = px.scatter(
         shown,
         x=x,
         y=y,
         size=size,
+        size_max=size_max,
+        render_mode=render_mode,
         hover_name=hover_name,
-        template=TEMPLATE_NAME,
-        color=label,
-        color_discrete_map=label_colours,
-        category_orders={label: order} if label else None,
-        labels={x: x_title or x, y: y_title or y, "_label": legend_title},
+        **options,
     )
     apply_axis_format(fig, x_format, axis="x")
     apply_axis_format(fig, y_format, axis="y")
@@ -436,6 +466,49 @@ def ranking_chart(
     return legend_on_top(fig, height=180 + 26 * len(frame))
 
 
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_positions(
+    points: list[tuple[float, float]], labels: list[str], *, limit: float = BALANCE_MAP_RANGE
+) -> list[str | None]:
+    """A plotly textposition per point so that no code covers another code or another point.
+
+    Points are placed top to bottom; each takes the first of _LABEL_PLACES whose box stays inside
+    0..limit and clear of the codes placed so far and of every other point. None: no place is
+    free (the point is named by its hover only), or the point has no coordinates.
+    """
+    right, top = limit * _PX_PER_X, limit * _PX_PER_Y
+    centres: list[tuple[float, float] | None] = [
+        None if pd.isna(x) or pd.isna(y) else (x * _PX_PER_X, y * _PX_PER_Y) for x, y in points
+    ]
+    dots = [
+        None if c is None else (c[0] - _POINT_R, c[1] - _POINT_R, c[0] + _POINT_R, c[1] + _POINT_R)
+        for c in centres
+    ]
+    known = [i for i, c in enumerate(centres) if c is not None]
+    order = sorted(known, key=lambda i: (-points[i][1], points[i][0]))
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[str | None] = [None] * len(points)
+    for i in order:
+        x, y = centres[i]  # type: ignore[misc]
+        width = _CHAR_PX * max(len(labels[i]), 3)
+        for name, side, gap, bottom in _LABEL_PLACES:
+            left = {"center": x - width / 2, "right": x + gap, "left": x - gap - width}[side]
+            box = (left, y + bottom, left + width, y + bottom + _LABEL_H)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= right and box[3] <= top
+            if not inside or any(_overlap(box, other) for other in placed):
+                continue
+            if any(d is not None and j != i and _overlap(box, d) for j, d in enumerate(dots)):
+                continue
+            out[i] = name
+            placed.append(box)
+            break
+    return out
+
+
 def balance_map(
     frame: pd.DataFrame,
     *,
@@ -454,12 +527,18 @@ def balance_map(
     """A point per supervisor: targets (y) against team and skills (x), sized by team, coloured by diagnosis.
 
     The dashed diagonal is where targets and the other two legs are level: far above it the
-    numbers run ahead of the team, far below it the team is not turned into results.
+    numbers run ahead of the team, far below it the team is not turned into results. One trace
+    per diagnosis whatever the number of points; past BALANCE_MAP_NAMED points they carry no
+    code beside them (hover names them), and past BALANCE_MAP_WEBGL they are drawn with WebGL,
+    smaller and see-through, so a thousand supervisors still read as a cloud.
     """
     if frame.empty:
         return empty_figure(empty_text, title=title)
+    crowded = len(frame) > BALANCE_MAP_WEBGL
     shown = frame.assign(**{diagnosis: frame[diagnosis].fillna("none").astype(str)})
     shown = shown.assign(**{size: shown[size].fillna(0).clip(lower=1)})
+    if len(frame) > BALANCE_MAP_NAMED:
+        text = None
     fig = scatter_chart(
         shown,
         x=x,
@@ -474,14 +553,25 @@ def balance_map(
         y_title=y_title,
         x_format="score",
         y_format="score",
+        render_mode="webgl" if crowded else "auto",
+        size_max=12 if crowded else 20,
     )
+    if crowded:
+        fig.update_traces(marker={"opacity": 0.6, "line": {"width": 0}})
     if text is not None:
+        placed = label_positions(
+            list(zip(shown[x].astype(float), shown[y].astype(float), strict=True)),
+            [str(code) for code in shown[text]],
+        )
+        where = dict(zip(shown[hover_name], placed, strict=False))
         labels = dict(zip(shown[hover_name], shown[text], strict=False))
         for trace in fig.data:
+            positions = [where.get(name) for name in trace.hovertext]
             trace.update(
-                text=[labels.get(name, "") for name in trace.hovertext],
+                # A code with no free place beside its point is left to the hover.
+                text=[labels.get(name, "") if pos else "" for name, pos in zip(trace.hovertext, positions)],
                 mode="markers+text",
-                textposition="top center",
+                textposition=[pos or "top center" for pos in positions],
             )
     fig.update_traces(
         hovertemplate=f"<b>%{{hovertext}}</b><br>{x_title}: %{{x:.0f}}<br>{y_title}: %{{y:.0f}}"
@@ -490,10 +580,12 @@ def balance_map(
     fig.add_shape(
         type="line", x0=0, y0=0, x1=100, y1=100, line={"color": GRID_COLOUR, "dash": "dash", "width": 2}
     )
-    fig.update_xaxes(range=[0, 105])
-    fig.update_yaxes(range=[0, 105])
+    # Headroom past 100, so a point on the edge keeps its code inside the plot.
+    fig.update_xaxes(range=[0, BALANCE_MAP_RANGE])
+    fig.update_yaxes(range=[0, BALANCE_MAP_RANGE])
+    # The legend below the plot leaves the map the chart's whole width (and the codes room).
     fig.update_layout(
-        height=480, legend={"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02}
+        height=540, legend={"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0}
     )
     return fig
 
@@ -544,6 +636,36 @@ def legs_small_multiples(
     return fig
 
 
+# The line_chart arguments the department-per-week charts pass on unchanged.
+_LINE_OPTIONS = (
+    "x",
+    "y",
+    "title",
+    "colour",
+    "colour_map",
+    "names",
+    "x_title",
+    "y_title",
+    "value_format",
+    "empty_text",
+)
+
+
+def _department_weeks(
+    frame: pd.DataFrame, options: Mapping[str, Any], draw: Callable[[go.Figure], None]
+) -> go.Figure:
+    """A line per department over the weeks, with what `draw` adds (indicators, spikes) on top.
+
+    `options` holds the caller's arguments (its locals()): the _LINE_OPTIONS go to line_chart,
+    `week_labels` labels the x axis. An empty frame gives line_chart's empty figure.
+    """
+    fig = line_chart(frame, **{key: options[key] for key in _LINE_OPTIONS})
+    if frame.empty:
+        return fig
+    draw(fig)
+    return week_ticks(legend_on_top(fig), options["week_labels"])
+
+
 def csat_against_indicator(
     frame: pd.DataFrame,
     *,
@@ -560,36 +682,43 @@ def csat_against_indicator(
     value_format: str = "percent",
     week_labels: Mapping | None = None,
     empty_text: str = "—",
+    small_sample: str | None = None,
+    small_label: str = "",
 ) -> go.Figure:
-    """CSAT per department over the weeks, each department's indicator dashed in its colour."""
-    fig = line_chart(
-        frame,
-        x=x,
-        y=y,
-        title=title,
-        colour=colour,
-        colour_map=colour_map,
-        names=names,
-        x_title=x_title,
-        y_title=y_title,
-        value_format=value_format,
-        empty_text=empty_text,
-    )
-    if frame.empty:
-        return fig
-    for code in sorted(frame[colour].astype(str).unique()):
-        rows = frame[frame[colour].astype(str) == code].sort_values(x)
-        if rows[reference].notna().any():
-            fig.add_scatter(
-                x=rows[x],
-                y=rows[reference],
-                mode="lines",
-                name=f"{names.get(code, code)} · {reference_label}",
-                line={"color": colour_map.get(code, NEUTRAL), "dash": "dash", "width": 1.5},
-                showlegend=False,
-                hovertemplate=f"{names.get(code, code)} · {reference_label}: %{{y:.0%}}<extra></extra>",
-            )
-    return week_ticks(legend_on_top(fig), week_labels)
+    """CSAT per department over the weeks, each department's indicator dashed in its colour.
+
+    `small_sample` names a column holding a marker text ("small sample: 4 surveys") for points
+    from too few answers and nothing elsewhere: those points are ringed in grey under the legend
+    entry `small_label`, the marker text in their hover.
+    """
+
+    def indicators(fig: go.Figure) -> None:
+        if small_sample is not None:
+            small = frame[frame[small_sample].fillna("").astype(str).ne("") & frame[y].notna()]
+            if not small.empty:
+                fig.add_scatter(
+                    x=small[x],
+                    y=small[y],
+                    mode="markers",
+                    name=small_label,
+                    marker={"symbol": "circle-open", "size": 14, "color": NEUTRAL, "line": {"width": 2}},
+                    customdata=small[[small_sample]].to_numpy(),
+                    hovertemplate="%{customdata[0]}<extra></extra>",
+                )
+        for code in sorted(frame[colour].astype(str).unique()):
+            rows = frame[frame[colour].astype(str) == code].sort_values(x)
+            if rows[reference].notna().any():
+                fig.add_scatter(
+                    x=rows[x],
+                    y=rows[reference],
+                    mode="lines",
+                    name=f"{names.get(code, code)} · {reference_label}",
+                    line={"color": colour_map.get(code, NEUTRAL), "dash": "dash", "width": 1.5},
+                    showlegend=False,
+                    hovertemplate=f"{names.get(code, code)} · {reference_label}: %{{y:.0%}}<extra></extra>",
+                )
+
+    return _department_weeks(frame, locals(), indicators)
 
 
 def complaint_rate_with_spikes(
@@ -611,47 +740,35 @@ def complaint_rate_with_spikes(
     empty_text: str = "—",
 ) -> go.Figure:
     """The complaint rate per department and week, each spike week marked and labelled."""
-    fig = line_chart(
-        frame,
-        x=x,
-        y=y,
-        title=title,
-        colour=colour,
-        colour_map=colour_map,
-        names=names,
-        x_title=x_title,
-        y_title=y_title,
-        value_format=value_format,
-        empty_text=empty_text,
-    )
-    if frame.empty:
-        return fig
-    flagged = frame[frame[spike].fillna(False).astype(bool)]
-    if not flagged.empty:
-        fig.add_scatter(
-            x=flagged[x],
-            y=flagged[y],
-            mode="markers",
-            name=spike_label,
-            marker={"symbol": "triangle-up", "size": 14, "color": STATUS_COLOURS["red"]},
-            hoverinfo="skip",
-        )
-    for row in flagged.itertuples(index=False):
-        code = str(getattr(row, colour))
-        note = f"{spike_label}: {names.get(code, code)}"
-        if count is not None:
-            note += f" ({getattr(row, count)})"
-        fig.add_annotation(
-            x=getattr(row, x),
-            y=getattr(row, y),
-            text=note,
-            showarrow=True,
-            arrowhead=2,
-            ay=-36,
-            font={"color": STATUS_COLOURS["red"]},
-            bgcolor="rgba(255,255,255,0.85)",
-        )
-    return week_ticks(legend_on_top(fig), week_labels)
+
+    def spikes(fig: go.Figure) -> None:
+        flagged = frame[frame[spike].fillna(False).astype(bool)]
+        if not flagged.empty:
+            fig.add_scatter(
+                x=flagged[x],
+                y=flagged[y],
+                mode="markers",
+                name=spike_label,
+                marker={"symbol": "triangle-up", "size": 14, "color": STATUS_COLOURS["red"]},
+                hoverinfo="skip",
+            )
+        for row in flagged.itertuples(index=False):
+            code = str(getattr(row, colour))
+            note = f"{spike_label}: {names.get(code, code)}"
+            if count is not None:
+                note += f" ({getattr(row, count)})"
+            fig.add_annotation(
+                x=getattr(row, x),
+                y=getattr(row, y),
+                text=note,
+                showarrow=True,
+                arrowhead=2,
+                ay=-36,
+                font={"color": STATUS_COLOURS["red"]},
+                bgcolor="rgba(255,255,255,0.85)",
+            )
+
+    return _department_weeks(frame, locals(), spikes)
 
 
 def plan_against_forecast(

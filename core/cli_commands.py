@@ -29,3 +29,7 @@ COMMANDS.update(REPORT_COMMANDS)
 from core.ops import OPS_COMMANDS  # noqa: E402
 
 COMMANDS.update(OPS_COMMANDS)
+
+from core.aggregates import AGGREGATE_COMMANDS  # noqa: E402
+
+COMMANDS.update(AGGREGATE_COMMANDS)

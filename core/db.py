@@ -45,7 +45,9 @@ def _make_sqlite_engine(url: str, busy_ms: int) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     if not in_memory:
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path:
+        # A plain file path gets its folder made; a "file:" URI (e.g. ?mode=ro&uri=true) names a
+        # database that must already exist, and as a path it would make a stray "file:" folder.
+        if path and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": busy_ms / 1000}}
     if in_memory:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pydantic import NaiveDatetime
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, MetaData, Numeric, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    Numeric,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # A fixed naming convention keeps constraint names stable across SQLite and PostgreSQL, so
@@ -133,6 +143,29 @@ class Booking(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     booked_on: date
     amount: float = Field(sa_column=_money())
+
+
+class BookingWeek(SQLModel, table=True):
+    """Bookings summed per rep and ISO week: a pre-aggregate of Booking kept by core.aggregates.
+
+    `week` is core.periods.week_index (week k starts on day FIRST_MONDAY + 7k, the SQL side's
+    `week_number`); amount_cents is Σ round(amount × 100) of the week's bookings, so sums of
+    cells equal sums of rows to the cent. A cell exists exactly when the rep has a booking that
+    week. Every write to Booking refreshes the cells it touches in the same transaction.
+    """
+
+    __tablename__ = "booking_week"
+
+    # SQLite: without rowid the primary key is the table (a rep's weeks lie together), and the
+    # index by week carries the amount, so neither read needs a second lookup per cell.
+    __table_args__ = (
+        Index("ix_booking_week_week_rep", "week", "rep_id", "amount_cents"),
+        {"sqlite_with_rowid": False},
+    )
+    rep_id: int = Field(foreign_key="rep.id", primary_key=True)
+    week: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    bookings: int
+    amount_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class Target(SQLModel, table=True):
@@ -285,6 +318,9 @@ class CsatTarget(SQLModel, table=True):
     csat_pct: float
 
 
+UNMATCHED_ONLY = "match_status = 'unmatched'"
+
+
 class Complaint(SQLModel, table=True):
     """A complaint logged by the call center; ids are unique per source system.
 
@@ -300,6 +336,14 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_received_at", "received_at"),
         Index("ix_complaint_week_department", "received_week", "department_id"),
         Index("ix_complaint_customer_received", "customer_id", "received_at"),
+        # The complaints waiting for attribution, newest first (a partial index: only those rows).
+        Index(
+            "ix_complaint_unmatched_received",
+            "received_at",
+            "id",
+            sqlite_where=text(UNMATCHED_ONLY),
+            postgresql_where=text(UNMATCHED_ONLY),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(default="callcenter", max_length=60)
@@ -318,7 +362,11 @@ class Complaint(SQLModel, table=True):
     description: str = ""
     match_status: str = Field(default="matched", max_length=10)
     unmatched_reason: str = Field(default="", max_length=300)
-    upload_id: int | None = Field(default=None, foreign_key="upload.id", index=True)
+    upload_id: int | None = Field(default=None, foreign_key="upload.id", index=True)  # last written by
+    created_upload_id: int | None = Field(default=None, foreign_key="upload.id", index=True)  # inserted by
+    # A 64-bit hash of the values the importer compares, written with them; a re-upload compares
+    # it alone. NULL when the row was changed otherwise (a resolved name): then every value is compared.
+    row_hash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class Contact(SQLModel, table=True):
@@ -363,6 +411,37 @@ class Upload(SQLModel, table=True):
     message: str = ""
     undone_at_utc: datetime | None = Field(default=None, sa_column=_utc_column())
     undone_by: str = Field(default="", max_length=120)
+
+
+class UploadChange(SQLModel, table=True):
+    """A complaint an upload updated, with its values from before (JSON), so the upload can be undone."""
+
+    __tablename__ = "upload_change"
+
+    __table_args__ = (UniqueConstraint("upload_id", "complaint_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    upload_id: int = Field(foreign_key="upload.id")
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    previous_json: str = "{}"
+
+
+class NameAlias(SQLModel, table=True):
+    """A customer or department name that someone resolved: later uploads attribute it directly.
+
+    name_key is the name after NFKC, trimming, space folding and case-folding; exactly one of
+    customer_id / department_id is set.
+    """
+
+    __tablename__ = "name_alias"
+
+    __table_args__ = (CheckConstraint("(customer_id IS NULL) <> (department_id IS NULL)", name="one_target"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name_key: str = Field(max_length=300, unique=True)
+    written: str = Field(default="", max_length=300)  # as first written in a file
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    created_by: str = Field(default="", max_length=120)
+    created_at_utc: datetime = Field(default_factory=utc_now, sa_column=_utc_column(False))
 
 
 class MappingProfile(SQLModel, table=True):
@@ -430,3 +509,7 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=60)
     target: str = Field(default="", max_length=200)
     detail: str = ""
+
+
+# The weekly pre-aggregates follow every ORM write of the facts they sum (core.aggregates).
+import core.aggregates  # noqa: E402, F401

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from core.i18n import N_, t
+from core.i18n import N_, cli_language, t
 
 EXIT_OK, EXIT_REFUSED = 0, 1
 BEFORE_RESTORE = ".before-restore"
@@ -227,7 +227,7 @@ def pg_restore_command(engine: Engine, path: str) -> str:
 
 
 def _default_lang() -> str:
-    return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
+    return cli_language()  # TRIPOD_LANG, then LANG (zh_CN.UTF-8 -> zh), else English
 
 
 def _configure_backup(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from core.i18n import N_, format_number, format_percent, t
+
 GROUPS = {
     "targets": {"en": "Targets and plans", "zh": "目标与计划"},
     "legs": {"en": "The three legs", "zh": "三条腿"},
@@ -26,6 +28,100 @@ GROUPS = {
 }
 
 PARAMS_TABLE_COLUMNS = ("name", "group", "group_label", "value", "meaning")
+
+# What each setting is called on the Method page, and the unit its value is shown in (UNITS).
+PARAM_LABELS: dict[str, dict[str, str]] = {
+    "plan_margin": {"en": "Plan margin over industry growth", "zh": "推荐计划高于行业增长的幅度"},
+    "legs_window_weeks": {"en": "Scoring window of the legs", "zh": "三条腿的评分窗口"},
+    "team_weight_evenness": {"en": "Team weight: contribution evenness", "zh": "团队权重：贡献均衡度"},
+    "team_weight_cadence": {"en": "Team weight: activity cadence", "zh": "团队权重：团队活动频率"},
+    "team_weight_retention": {"en": "Team weight: retention", "zh": "团队权重：人员保留率"},
+    "cadence_norm": {"en": "Full activity cadence", "zh": "团队活动频率达标线"},
+    "retention_window_weeks": {"en": "Retention window", "zh": "人员保留率的统计窗口"},
+    "skills_weight_coverage": {"en": "Skills weight: exam coverage", "zh": "技能权重：实战考试通过率"},
+    "skills_weight_score": {"en": "Skills weight: latest exam score", "zh": "技能权重：最近考试平均分"},
+    "skills_weight_training": {"en": "Skills weight: training hours", "zh": "技能权重：培训时长"},
+    "training_norm_hours": {"en": "Full training", "zh": "培训时长达标线"},
+    "struggling_below": {"en": "Struggling below", "zh": "全面吃力的分数线"},
+    "balanced_spread": {"en": "Balanced within", "zh": "均衡的最大分差"},
+    "diagnosis_history_weeks": {"en": "Diagnosis history looked back", "zh": "诊断持续周数的回溯上限"},
+    "csat_satisfied_min_score": {"en": "Lowest satisfied score", "zh": "计为满意的最低得分"},
+    "rating_gap_threshold": {"en": "Rating gap flagged from", "zh": "评价差距的标出线"},
+    "rating_min_responses": {"en": "Surveys needed to compare a rating", "zh": "比较评分所需的最少问卷数"},
+    "csat_min_surveys": {"en": "Answers needed to colour CSAT", "zh": "满意度显示红黄绿所需的最少答卷数"},
+    "complaint_rate_min_customers": {
+        "en": "Customers needed for a complaint rate",
+        "zh": "显示投诉率所需的最少客户数",
+    },
+    "complaint_sla_hours": {"en": "Time limit to resolve a complaint", "zh": "投诉处理时限"},
+    "repeat_window_days": {"en": "Repeat complaint window", "zh": "重复投诉的间隔"},
+    "spike_p_value": {"en": "Spike probability", "zh": "异常高峰的概率阈值"},
+    "spike_baseline_weeks": {"en": "Spike baseline", "zh": "异常高峰的基线周数"},
+    "spike_min_baseline_weeks": {
+        "en": "Baseline weeks needed for a spike verdict",
+        "zh": "判断高峰所需的最少基线周数",
+    },
+    "spike_min_complaints": {"en": "Fewest complaints in a spike", "zh": "构成高峰的最少投诉数"},
+    "contact_cadence_days": {"en": "Key-account contact cadence", "zh": "重点客户的联系周期"},
+    "class_horizon_months": {"en": "Growth compared over", "zh": "比较增长的月数"},
+    "class_fast_growth": {"en": "Fast-growing from", "zh": "快速增长型的增长线"},
+    "class_loyal_band": {"en": "Growth band of loyal customers (±)", "zh": "忠诚型的增长幅度（±）"},
+    "class_loyal_min_years": {"en": "Years as a customer to be loyal", "zh": "忠诚型的最短合作年数"},
+    "class_dormant_months": {"en": "Dormant after", "zh": "睡眠型的无成交月数"},
+    "rag_attainment_green": {"en": "Attainment: green from", "zh": "完成率：绿色线"},
+    "rag_attainment_amber": {"en": "Attainment: amber from", "zh": "完成率：黄色线"},
+    "rag_csat_default_indicator": {"en": "CSAT indicator when none is set", "zh": "未设指标时的满意度标准"},
+    "rag_csat_amber_margin": {"en": "CSAT: amber margin below the indicator", "zh": "满意度：黄色容差"},
+    "rag_complaint_amber_p_value": {"en": "Complaints: amber probability", "zh": "投诉：黄色的概率阈值"},
+    "rag_exam_green": {"en": "Exam coverage: green from", "zh": "考试通过率：绿色线"},
+    "rag_exam_amber": {"en": "Exam coverage: amber from", "zh": "考试通过率：黄色线"},
+    "rag_contact_green": {"en": "Key-account contact: green from", "zh": "重点客户联系：绿色线"},
+    "rag_contact_amber": {"en": "Key-account contact: amber from", "zh": "重点客户联系：黄色线"},
+}
+
+# The unit of each setting's value, a key of core.i18n-formatted UNIT_FORMATS (pages/method.py).
+PARAM_UNITS: dict[str, str] = {
+    "plan_margin": "points_pct",
+    "legs_window_weeks": "weeks",
+    "team_weight_evenness": "weight",
+    "team_weight_cadence": "weight",
+    "team_weight_retention": "weight",
+    "cadence_norm": "attendances",
+    "retention_window_weeks": "weeks",
+    "skills_weight_coverage": "weight",
+    "skills_weight_score": "weight",
+    "skills_weight_training": "weight",
+    "training_norm_hours": "training_hours",
+    "struggling_below": "score",
+    "balanced_spread": "score",
+    "diagnosis_history_weeks": "weeks",
+    "csat_satisfied_min_score": "survey_score",
+    "rating_gap_threshold": "index_points",
+    "rating_min_responses": "surveys",
+    "csat_min_surveys": "surveys",
+    "complaint_rate_min_customers": "customers",
+    "complaint_sla_hours": "hours",
+    "repeat_window_days": "days",
+    "spike_p_value": "probability",
+    "spike_baseline_weeks": "weeks",
+    "spike_min_baseline_weeks": "weeks",
+    "spike_min_complaints": "complaints",
+    "contact_cadence_days": "days",
+    "class_horizon_months": "months",
+    "class_fast_growth": "percent",
+    "class_loyal_band": "percent",
+    "class_loyal_min_years": "years",
+    "class_dormant_months": "months",
+    "rag_attainment_green": "percent",
+    "rag_attainment_amber": "percent",
+    "rag_csat_default_indicator": "percent",
+    "rag_csat_amber_margin": "points_pct",
+    "rag_complaint_amber_p_value": "probability",
+    "rag_exam_green": "percent",
+    "rag_exam_amber": "percent",
+    "rag_contact_green": "percent",
+    "rag_contact_amber": "percent",
+}
 
 
 def _param(default: Any, group: str, en: str, zh: str) -> Any:
@@ -156,6 +252,14 @@ class MetricParams:
         "Customer surveys needed in the quarter before a rating is compared with them: fewer answers "
         "say more about one customer than about the rep.",
         "季度内至少有这么多份客户问卷才与评分比较：问卷太少时反映的是个别客户，而不是代表本人。",
+    )
+    csat_min_surveys: int = _param(
+        10,
+        "satisfaction",
+        "Survey answers a CSAT% needs before it is coloured red, amber or green; from fewer it is shown "
+        "grey, marked 'small sample', with its count: from 4 answers one customer moves CSAT by 25 points.",
+        "CSAT% 至少要有这么多份问卷答复才显示红 / 黄 / 绿；答复更少时显示为灰色，标注“样本小”并注明份数："
+        "只有 4 份答复时，一位客户就能让 CSAT 变动 25 个百分点。",
     )
     complaint_rate_min_customers: int = _param(
         20,
@@ -369,3 +473,40 @@ def params_table(lang: str = "en", params: MetricParams = DEFAULT_PARAMS) -> pd.
             }
         )
     return pd.DataFrame(rows, columns=list(PARAMS_TABLE_COLUMNS))
+
+
+# How a value of each unit reads (messages of core.i18n, translated in locales/zh/.../method.po).
+UNIT_FORMATS: dict[str, str] = {
+    "weeks": N_("{value} weeks"),
+    "days": N_("{value} days"),
+    "hours": N_("{value} hours"),
+    "months": N_("{value} months"),
+    "years": N_("{value} years"),
+    "score": N_("{value} points of 100"),
+    "index_points": N_("{value} index points"),
+    "survey_score": N_("{value} of 5"),
+    "surveys": N_("{value} surveys"),
+    "customers": N_("{value} customers"),
+    "complaints": N_("{value} complaints"),
+    "attendances": N_("{value} per rep per 4 weeks"),
+    "training_hours": N_("{value} hours per rep per 13 weeks"),
+}
+
+
+def param_label(name: str, lang: str) -> str:
+    """What the setting `name` is called on the Method page, in `lang` ('en' or 'zh')."""
+    return PARAM_LABELS[name]["zh" if lang == "zh" else "en"]
+
+
+def param_value_text(name: str, value: Any, lang: str) -> str:
+    """A setting's value with its unit: '13 weeks' / '13 周', '90%', '7 pp' / '7个百分点', '0.4'."""
+    unit = PARAM_UNITS[name]
+    decimals = len(f"{value:g}".partition(".")[2]) if isinstance(value, float) else 0
+    if unit == "percent":
+        return format_percent(value, lang, decimals=max(0, decimals - 2))
+    if unit == "points_pct":
+        return t("{number} pp", lang, number=format_number(value * 100, lang, decimals=max(0, decimals - 2)))
+    number = format_number(value, lang, decimals=decimals)
+    if unit in ("weight", "probability"):
+        return number
+    return t(UNIT_FORMATS[unit], lang, value=number)

@@ -36,8 +36,10 @@ from core.week_view import (
     change_number,
     change_points,
     csat_indicators,
+    is_small_sample,
     leg_labels,
     short_week,
+    small_sample_text,
 )
 
 ACTIVITY_LABELS: dict[str, dict[str, str]] = {
@@ -191,6 +193,7 @@ def _week_row(
     csat = csat_by(session, weeks_window(week, params.legs_window_weeks), "supervisor", dept, params)
     complaints = complaint_counts(session, Window(monday, sunday), "supervisor", dept)
     row["csat_pct_13w"] = _one(csat, ident, "csat_pct")
+    row["surveys_13w"] = int(_one(csat, ident, "responses") or 0)
     row["complaints_week"] = int(_one(complaints, ident, "complaints") or 0)
     return {key: None if isinstance(value, float) and pd.isna(value) else value for key, value in row.items()}
 
@@ -228,12 +231,20 @@ def supervisor_week(
         "previous": _week_row(session, legs, supervisor, previous_week(week), params),
         "legs": legs,
         "csat_indicator": indicator,
-        "statuses": supervisor_statuses(current, csat_indicator=indicator, params=params),
+        "statuses": _statuses(current, indicator, params),
         "reps": _team_reps(session, supervisor, window, key_accounts),
         "key_accounts": key_accounts,
         "portfolio": _in_class_order(portfolio[portfolio["unit_id"] == supervisor["id"]]),
         "activities": _activities(session, supervisor["id"], window),
     }
+
+
+def _statuses(current: Mapping[str, Any], indicator: float | None, params: MetricParams) -> dict[str, Any]:
+    """supervisor_statuses, but a 13-week CSAT from too few answers gets no colour (docs/metrics.md)."""
+    statuses = supervisor_statuses(current, csat_indicator=indicator, params=params)
+    if is_small_sample(current.get("surveys_13w"), params):
+        statuses = {**statuses, "csat_pct_13w": None}
+    return statuses
 
 
 # --- in the reader's language -------------------------------------------------------------
@@ -264,7 +275,6 @@ def _delta(view: Mapping[str, Any], key: str) -> float | None:
 def tiles(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PARAMS) -> list[TileText]:
     """Four tiles of the supervisor's week, each with its change since the week before."""
     now, status = view["current"], view["statuses"]
-    indicator = view["csat_indicator"]
 
     def points(key: str) -> str | None:
         return change_points(_delta(view, key), lang)
@@ -279,21 +289,7 @@ def tiles(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PAR
             True,
             t("Bookings of the team's reps against their targets over the 13 weeks.", lang),
         ),
-        TileText(
-            "csat_pct_13w",
-            t("CSAT, 13 weeks", lang),
-            format_percent(now.get("csat_pct_13w"), lang),
-            points("csat_pct_13w"),
-            status["csat_pct_13w"],
-            True,
-            t(
-                "Against the department's indicator, {indicator}.",
-                lang,
-                indicator=format_percent(
-                    indicator if indicator is not None else params.rag_csat_default_indicator, lang
-                ),
-            ),
-        ),
+        csat_tile(view, lang, params),
         TileText(
             "exam_coverage",
             t("Exam passed", lang),
@@ -445,3 +441,34 @@ def portfolio_chart(view: Mapping[str, Any], lang: str) -> ChartSpec:
         "revenue_recent": t("Bookings, last 12 months", lang),
     }
     return ChartSpec("portfolio", figure, portfolio[list(headers)], headers)
+
+
+def csat_tile(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PARAMS) -> TileText:
+    """The 13-week CSAT tile with its survey count; from too few answers it is grey, unchanged, marked."""
+    now, indicator = view["current"], view["csat_indicator"]
+    surveys = now.get("surveys_13w")
+    small = now.get("csat_pct_13w") is not None and is_small_sample(surveys, params)
+    help_text = t(
+        "{responses} survey answers; against the department's indicator, {indicator}.",
+        lang,
+        responses=format_number(surveys or 0, lang),
+        indicator=format_percent(
+            indicator if indicator is not None else params.rag_csat_default_indicator, lang
+        ),
+    )
+    if small:
+        help_text += " " + t(
+            "Fewer than {minimum} answers: too few to judge, so the figure is not coloured.",
+            lang,
+            minimum=params.csat_min_surveys,
+        )
+    return TileText(
+        "csat_pct_13w",
+        t("CSAT, 13 weeks", lang),
+        format_percent(now.get("csat_pct_13w"), lang),
+        None if small else change_points(_delta(view, "csat_pct_13w"), lang),
+        None if small else view["statuses"]["csat_pct_13w"],
+        True,
+        help_text,
+        small_sample_text(surveys, lang) if small else None,
+    )

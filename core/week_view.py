@@ -24,22 +24,24 @@ from core.balance import LEG_LABELS, diagnosis_text
 from core.i18n import (
     N_,
     format_currency,
+    format_date,
     format_number,
     format_percent,
     format_points,
     pick,
     t,
+    tn,
 )
 from core.metrics.complaints import poisson_upper_bound, weekly_complaint_series
 from core.metrics.contacts import overdue_key_accounts, overdue_key_accounts_text
-from core.metrics.satisfaction import GAP_FLAGS, csat_weekly, rating_gaps
+from core.metrics.satisfaction import GAP_FLAGS, csat_by, csat_weekly, rating_gaps
 from core.metrics.status import department_statuses, is_tipped, supervisor_statuses
 from core.metrics.targets import attainment_windows
 from core.metrics.weekly import weekly_kpi_changes
 from core.models import CsatTarget, Department, Supervisor
 from core.notes import unexplained
 from core.params import DEFAULT_PARAMS, MetricParams
-from core.periods import Window, format_quarter, normalise_week, parse_week, weeks_ending
+from core.periods import Window, format_quarter, normalise_week, parse_week, qtd, weeks_ending, weeks_window
 from core.reports import queries
 from core.reports.values import join_names
 
@@ -148,19 +150,46 @@ def _supervisor_rows(
     deltas = {r["code"]: r for r in changes["deltas"]["supervisors"]}
     missing = unexplained(session, {"supervisors": rows}, week, params)
     reasons = dict(zip(missing["supervisor_code"], missing["reasons"], strict=True))
+    surveys = _surveys_13w(session, week, [int(ids[r["code"]]) for r in rows], params)
     out = []
     for row in rows:
         change = deltas.get(row["code"], {})
+        count = surveys.get(int(ids[row["code"]]), 0)
+        statuses = supervisor_statuses(row, csat_indicator=csat_indicator, params=params)
+        why = list(reasons.get(row["code"], ()))
+        if is_small_sample(count, params):  # too few answers to colour, so not red either
+            statuses = {**statuses, "csat_pct_13w": None}
+            why = [reason for reason in why if reason != "csat_pct_13w"]
         out.append(
             {
                 **row,
+                "surveys_13w": count,
                 "id": int(ids[row["code"]]),
                 "deltas": {key: change.get(key) for key in row if key not in ("code", "name")},
-                "statuses": supervisor_statuses(row, csat_indicator=csat_indicator, params=params),
-                "unexplained": list(reasons.get(row["code"], ())),
+                "statuses": statuses,
+                "unexplained": why,
             }
         )
     return out
+
+
+def _surveys_13w(
+    session: Session, week: str, supervisor_ids: list[int], params: MetricParams
+) -> dict[int, int]:
+    """Supervisor id -> survey answers behind the 13-week CSAT (the window core.metrics.weekly uses)."""
+    if not supervisor_ids:
+        return {}
+    department_ids = session.execute(
+        select(Supervisor.__table__.c.department_id).where(Supervisor.__table__.c.id.in_(supervisor_ids))
+    ).scalars()
+    csat = csat_by(
+        session,
+        weeks_window(week, params.legs_window_weeks),
+        "supervisor",
+        sorted(set(department_ids)),
+        params,
+    )
+    return {int(unit): int(n) for unit, n in zip(csat["unit_id"], csat["responses"], strict=True)}
 
 
 def _alerts(
@@ -346,6 +375,7 @@ class TileText:
     status: str | None
     higher_is_better: bool
     help: str
+    sample: str | None = None  # "small sample: 4 surveys" when the figure rests on too few answers
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments of ui.widgets.kpi_tile beyond label, value and language."""
@@ -360,7 +390,7 @@ class TileText:
 def tiles(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PARAMS) -> list[TileText]:
     """The six tiles of the week: value, change since last week, status and a plain explanation."""
     now, delta, status = view["current"], view["deltas"], view["statuses"]
-    indicator = view["csat_indicator"]
+    sunday = parse_week(view["week"])[1]  # quarter to date runs to the week's Sunday
     rate, count = now["complaint_rate_week"], now["complaints_week"]
     if rate is None:
         complaint_value = t("{count} complaints", lang, count=format_number(count, lang))
@@ -397,25 +427,18 @@ def tiles(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PAR
         ),
         tile(
             "attainment_qtd",
-            t("Target attainment, quarter to date", lang),
+            t("Target attainment, quarter to {day}", lang, day=format_date(sunday, lang, style="MMMd")),
             pct("attainment_qtd"),
             change_points(delta["attainment_qtd"], lang),
-            t("From the first day of the quarter to the end of this week.", lang),
-        ),
-        tile(
-            "csat_pct_week",
-            t("Customer satisfaction (CSAT), week", lang),
-            pct("csat_pct_week"),
-            change_points(delta["csat_pct_week"], lang),
             t(
-                "{responses} survey answers; the indicator is {indicator}.",
+                "From the first day of the quarter ({start}) to the end of this week ({day}), the day "
+                "Plans & targets also counts to when this week is chosen there.",
                 lang,
-                responses=format_number(now["surveys_week"], lang),
-                indicator=format_percent(
-                    indicator if indicator is not None else params.rag_csat_default_indicator, lang
-                ),
+                start=format_date(qtd(sunday).start, lang, style="MMMd"),
+                day=format_date(sunday, lang, style="MMMd"),
             ),
         ),
+        csat_tile(view, lang, params),
         tile(
             "complaint_rate_week",
             t("Complaints per 100 customers (count)", lang),
@@ -444,6 +467,84 @@ def tiles(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PAR
             t("Within {days} days", lang, days=params.contact_cadence_days),
         ),
     ]
+
+
+def is_small_sample(surveys: Any, params: MetricParams = DEFAULT_PARAMS) -> bool:
+    """Whether a CSAT% rests on fewer answers than params.csat_min_surveys (but on some)."""
+    count = _num(surveys)
+    return count is not None and 0 < count < params.csat_min_surveys
+
+
+def small_sample_text(surveys: Any, lang: str) -> str:
+    count = int(_num(surveys) or 0)
+    return tn("small sample: {n} survey", "small sample: {n} surveys", count, lang)
+
+
+def small_sample_texts(
+    surveys: pd.Series, csat: pd.Series, lang: str, params: MetricParams = DEFAULT_PARAMS
+) -> list[str]:
+    """Per row, "small sample: 4 surveys" when that CSAT rests on too few answers, else ""."""
+    return [
+        small_sample_text(n, lang) if _num(value) is not None and is_small_sample(n, params) else ""
+        for n, value in zip(surveys, csat, strict=True)
+    ]
+
+
+def with_sample_marks(frame: pd.DataFrame, lang: str, params: MetricParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """CSAT rows (responses, csat_pct) with a `sample` marker text ("" when enough answers); a small
+    sample's verdict on the indicator (meets_target, if present) is left blank: it is not judged."""
+    if frame.empty:
+        return frame.assign(sample=pd.Series(dtype="object"))
+    out = frame.assign(sample=small_sample_texts(frame["responses"], frame["csat_pct"], lang, params))
+    if "meets_target" in out:
+        out["meets_target"] = out["meets_target"].astype("object").where(out["sample"].eq(""), None)
+    return out
+
+
+def csat_with_count(csat: Any, surveys: Any, lang: str, params: MetricParams = DEFAULT_PARAMS) -> str:
+    """'86% (42 surveys)', or '75% (small sample: 4 surveys)' from fewer than csat_min_surveys answers."""
+    if csat is None or _num(csat) is None:
+        return format_percent(csat, lang)
+    if surveys is None:
+        return format_percent(csat, lang)
+    if is_small_sample(surveys, params):
+        count = small_sample_text(surveys, lang)
+    else:
+        count = tn("{n} survey", "{n} surveys", int(_num(surveys) or 0), lang)
+    return t("{csat} ({count})", lang, csat=format_percent(csat, lang), count=count)
+
+
+def csat_tile(view: Mapping[str, Any], lang: str, params: MetricParams = DEFAULT_PARAMS) -> TileText:
+    """The week's CSAT tile; from fewer than params.csat_min_surveys answers it is grey and says so.
+
+    A small sample gets no red / amber / green and no change since last week: from four answers
+    one customer moves the figure by 25 points, which is not news about the department.
+    """
+    now, indicator = view["current"], view["csat_indicator"]
+    held_to = format_percent(indicator if indicator is not None else params.rag_csat_default_indicator, lang)
+    help_text = t(
+        "{responses} survey answers; the indicator is {indicator}.",
+        lang,
+        responses=format_number(now["surveys_week"], lang),
+        indicator=held_to,
+    )
+    small = is_small_sample(now["surveys_week"], params) and now["csat_pct_week"] is not None
+    if small:
+        help_text += " " + t(
+            "Fewer than {minimum} answers: too few to judge, so the figure is not coloured.",
+            lang,
+            minimum=params.csat_min_surveys,
+        )
+    return TileText(
+        "csat_pct_week",
+        t("Customer satisfaction (CSAT), week", lang),
+        format_percent(now["csat_pct_week"], lang),
+        None if small else change_points(view["deltas"]["csat_pct_week"], lang),
+        None if small else view["statuses"].get("csat_pct_week"),
+        True,
+        help_text,
+        small_sample_text(now["surveys_week"], lang) if small else None,
+    )
 
 
 def leg_labels(lang: str) -> dict[str, str]:
@@ -494,16 +595,25 @@ def supervisor_cards(view: Mapping[str, Any], lang: str) -> list[dict[str, Any]]
                 "actions": text["actions"],
                 "held": held,
                 "changes": t("Since last week: {moves}.", lang, moves=moves),
+                # Two short lines (a Markdown break) rather than one long one, which wrapped a
+                # word or two onto a line of its own in the card's narrow column.
                 "figures": t(
-                    "13 weeks: attainment {attainment} · CSAT {csat} · exam passed {exam} · "
-                    "{complaints} complaints this week",
+                    "13 weeks: attainment {attainment} · CSAT {csat}",
                     lang,
                     attainment=format_percent(row["attainment_13w"], lang),
-                    csat=format_percent(row["csat_pct_13w"], lang),
+                    csat=csat_with_count(row["csat_pct_13w"], row.get("surveys_13w"), lang),
+                )
+                + "  \n"
+                + tn(
+                    "Exam passed {exam} · {n} complaint this week",
+                    "Exam passed {exam} · {n} complaints this week",
+                    int(_num(row["complaints_week"]) or 0),
+                    lang,
                     exam=format_percent(row["exam_coverage"], lang),
-                    complaints=format_number(row["complaints_week"], lang),
                 ),
-                "unexplained": "; ".join(t(REASON_LABELS[r], lang) for r in row["unexplained"]),
+                "unexplained": ("；" if lang == "zh" else "; ").join(
+                    t(REASON_LABELS[r], lang) for r in row["unexplained"]
+                ),
             }
         )
     return cards
@@ -524,6 +634,7 @@ def supervisor_table(view: Mapping[str, Any], lang: str) -> tuple[pd.DataFrame, 
                 "diagnosis_weeks": r["diagnosis_weeks"],
                 "attainment_13w": r["attainment_13w"],
                 "csat_pct_13w": r["csat_pct_13w"],
+                "surveys_13w": r.get("surveys_13w"),
                 "exam_coverage": r["exam_coverage"],
                 "complaints_week": r["complaints_week"],
                 "unexplained": bool(r["unexplained"]),
@@ -541,6 +652,7 @@ def supervisor_table(view: Mapping[str, Any], lang: str) -> tuple[pd.DataFrame, 
         "diagnosis_weeks": t("Weeks held", lang),
         "attainment_13w": t("Attainment, 13 weeks", lang),
         "csat_pct_13w": t("CSAT, 13 weeks", lang),
+        "surveys_13w": t("Survey answers, 13 weeks", lang),
         "exam_coverage": t("Exam passed", lang),
         "complaints_week": t("Complaints", lang),
         "unexplained": t("Unexplained", lang),

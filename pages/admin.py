@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
-from core.audit import recent_events
+from core.audit import action_label, detail_text, recent_events
 from core.auth import (
     Role,
     UserError,
@@ -30,7 +32,8 @@ def _users_table(lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("User", lang): [u.username for u in users],
-            t("Name", lang): [u.display_name for u in users],
+            # A user without a name is shown by their username, never as a blank.
+            t("Name", lang): [u.display_name.strip() or u.username for u in users],
             t("Role", lang): [role_label(u.role, lang) for u in users],
             t("Department", lang): [u.department_code or "—" for u in users],
             t("Supervisor", lang): [u.supervisor_code or "—" for u in users],
@@ -144,6 +147,53 @@ def _settings_table(lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("Setting", lang), t("Value", lang)])
 
 
+# Rows written before details were coded: "role=manager department=D01" for a new user, its
+# fields named in words; other free text is shown as stored.
+_FIELD_IN_DETAIL = re.compile(r"\b(role|department|supervisor)=(\S+)")
+_DETAIL_FIELDS = {"role": "Role", "department": "Department", "supervisor": "Supervisor"}
+
+
+def _audit_table(lang: str, limit: int = 200) -> pd.DataFrame:
+    """The newest audit events: who (name, else username; their role), what in words, on what."""
+    with glue.reading() as session:
+        events = recent_events(session, limit=limit)
+        people = {u.username: u for u in list_users(session)}
+
+    def who(username: str) -> str:
+        user = people.get(username)
+        return (user.display_name.strip() if user else "") or username
+
+    def role(username: str) -> str:
+        user = people.get(username)
+        return role_label(user.role, lang) if user else "—"
+
+    def field(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        shown = role_label(value, lang) if name == "role" else value
+        return t("{field}: {value}", lang, field=t(_DETAIL_FIELDS[name], lang), value=shown)
+
+    def detail(text: str) -> str:
+        coded = detail_text(text, lang)  # {"code": ..., params}: in the reader's language
+        if coded is not None:
+            return coded
+        words = (text or "").split()
+        if words and all(_FIELD_IN_DETAIL.fullmatch(word) for word in words):
+            return ("，" if lang == "zh" else ", ").join(_FIELD_IN_DETAIL.sub(field, word) for word in words)
+        return _FIELD_IN_DETAIL.sub(field, text or "")
+
+    return pd.DataFrame(
+        {
+            t("When (UTC)", lang): [e.at_utc.strftime("%Y-%m-%d %H:%M") for e in events],
+            t("User", lang): [who(e.username) for e in events],
+            t("Role", lang): [role(e.username) for e in events],
+            # Own messages: "Action" and "Target" mean a note's action and a sales target elsewhere.
+            t("What was done", lang): [action_label(e.action, lang) for e in events],
+            t("Changed item", lang): [e.target for e in events],
+            t("Detail", lang): [detail(e.detail) for e in events],
+        }
+    )
+
+
 def render() -> None:
     lang = glue.current_lang()
     actor = glue.current_user().username  # run_page has checked that an admin is signed in
@@ -155,21 +205,7 @@ def render() -> None:
     _add_user_form(lang, actor)
     _manage_user(lang, actor, users[t("User", lang)].tolist())
     st.subheader(t("Who changed what", lang))
-    with glue.reading() as session:
-        events = recent_events(session, limit=200)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("When (UTC)", lang): [e.at_utc.strftime("%Y-%m-%d %H:%M") for e in events],
-                t("User", lang): [e.username for e in events],
-                t("Action", lang): [e.action for e in events],
-                t("Target", lang): [e.target for e in events],
-                t("Detail", lang): [e.detail for e in events],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(_audit_table(lang), hide_index=True, width="stretch")
     st.subheader(t("Settings in force", lang))
     st.caption(t("Set through environment variables; see the README.", lang))
     st.dataframe(_settings_table(lang), hide_index=True, width="stretch")

@@ -5,24 +5,18 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from core import charts
 from core.auth import Scope
+from core.compare_view import SMALL_MULTIPLES_LIMIT, CompareView, build_compare_view, panels_caption
 from core.i18n import format_week, t
 from core.metrics.compare import (
-    BALANCE_MAP_COLUMNS,
     KPIS,
     SEGMENT_LABELS,
     SEGMENTS,
-    TREND_DOWNLOAD_COLUMNS,
     Comparison,
     compare_supervisors,
-    diagnosis_names,
-    leg_names,
-    rank_supervisors,
     ranking_columns,
 )
 from core.params import DEFAULT_PARAMS
-from core.tables import download_table
 from ui import glue, widgets
 from ui.report_panel import report_panel
 
@@ -33,12 +27,33 @@ def load_comparison(session: Session, week: str, scope: Scope) -> Comparison:
     return compare_supervisors(session, week, department_ids=ids)
 
 
+@glue.cached_loader(session=False)
+def load_view(
+    week: str,
+    scope: Scope,
+    departments: tuple[str, ...] | None,
+    segment: str | None,
+    kpi: str,
+    chosen: tuple[str, ...],
+    lang: str,
+) -> CompareView:
+    # The figures are built once per choice and then come from the cache with the rows.
+    return build_compare_view(
+        load_comparison(week, scope),
+        department_codes=departments,
+        segment=segment,
+        kpi=kpi,
+        chosen=chosen,
+        lang=lang,
+    )
+
+
 def render() -> None:
     lang = glue.current_lang()
     st.title(t("Compare supervisors", lang))
-    week_box, department_box, segment_box, kpi_box = st.columns(4)
+    # The week gets the widest box: its label carries the dates ("2026年第47周 (11月16日–11月22日)").
+    week_box, segment_box, kpi_box = st.columns([5, 3, 4])
     week = glue.week_filter(lang, where=week_box)
-    department = glue.department_filter(lang, where=department_box)
     segment = glue.bound_select(
         "segment",
         [glue.ALL, *SEGMENTS],
@@ -53,9 +68,13 @@ def render() -> None:
         format_func=lambda k: t(KPIS[k].label, lang),
         where=kpi_box,
     )
-    company = load_comparison(week, glue.current_scope())
-    shown = company.filtered(department and department.code, None if segment == glue.ALL else segment)
-    if shown.table.empty:
+    departments = glue.departments_filter(lang)
+    everyone = {d.code for d in departments} == set(glue.load_departments(glue.current_scope())["code"])
+    codes = None if everyone else tuple(sorted(d.code for d in departments))
+    chosen = tuple(st.session_state.get("compare_panels") or ())
+    scope, seg = glue.current_scope(), None if segment == glue.ALL else segment
+    view = load_view(week, scope, codes, seg, kpi, chosen, lang)
+    if view.ranked.empty:
         text = t("No supervisor to compare here. Upload departments, supervisors, reps and bookings.", lang)
         widgets.empty_state(text, lang)
         return
@@ -64,54 +83,63 @@ def render() -> None:
             "{count} supervisors, scored over the {weeks} weeks ending {week}. Percentile: the share of the "
             "company's {total} supervisors this one does better than on the chosen figure (100 = best).",
             lang,
-            count=len(shown.table),
+            count=len(view.ranked),
             weeks=DEFAULT_PARAMS.legs_window_weeks,
-            week=format_week(company.week, lang),
-            total=len(company.table),
+            week=format_week(view.shown.week, lang),
+            total=view.company_size,
         )
     )
-    ranked = rank_supervisors(shown.table, kpi)
-    kpi_label = t(KPIS[kpi].label, lang)
     left, right = st.columns(2)
     with left:
-        ranking = charts.ranking_chart(
-            ranked,
-            title=t("Ranking: {kpi}", lang, kpi=kpi_label),
-            colour_map=charts.department_colours(company.table["department_code"]),
-            names=dict(zip(company.table["department_code"], company.table["department_name"], strict=False)),
-            value_title=kpi_label,
-            value_format=KPIS[kpi].value_format,
-        )
-        widgets.chart(ranking, download_table(ranked, ranking_columns(kpi), lang), key="ranking", lang=lang)
+        widgets.chart(view.ranking, view.ranking_data, key="ranking", lang=lang)
+        if view.ranking_cut:
+            st.caption(t("The chart shows the best and the worst; the table below lists everyone.", lang))
     with right:
-        balance = charts.balance_map(
-            shown.table,
-            title=t("Balance map: targets against team and skills", lang),
-            names=diagnosis_names(lang),
-            x_title=t("Mean of the team and skills legs", lang),
-            y_title=t("Targets leg", lang),
-        )
-        data = download_table(shown.table, BALANCE_MAP_COLUMNS, lang)
-        widgets.chart(balance, data, key="balance_map", lang=lang)
+        widgets.chart(view.balance, view.balance_data, key="balance_map", lang=lang)
         st.caption(t("On the dashed line the three legs are level. Bubble size: reps in the team.", lang))
 
     st.subheader(t("Ranking and percentiles", lang))
-    widgets.table(ranked, ranking_columns(kpi), lang, key="ranking_table")
+    widgets.table(view.ranked, ranking_columns(kpi), lang, key="ranking_table")
 
-    title = t("The three legs week by week", lang)
-    trends = charts.legs_small_multiples(shown.trend, title=title, leg_labels=leg_names(lang))
-    data = download_table(shown.trend, TREND_DOWNLOAD_COLUMNS, lang)
-    widgets.chart(trends, data, key="leg_trends", lang=lang)
+    labels = dict(zip(view.ranked["code"], view.ranked["label"], strict=True))
+    st.session_state["compare_panels"] = [code for code in chosen if code in labels]  # filters may drop some
+    st.caption(panels_caption(view, kpi, lang))
+    widgets.chart(view.trends, view.trend_data, key="leg_trends", lang=lang)
+    st.multiselect(
+        t("Supervisors in the small charts", lang),
+        list(labels),
+        format_func=labels.get,
+        max_selections=SMALL_MULTIPLES_LIMIT,
+        key="compare_panels",
+        placeholder=t("The default choice", lang),
+    )
 
-    labels = dict(zip(ranked["code"], ranked["label"], strict=True))
-    chosen = st.selectbox(t("Open a supervisor's page", lang), list(labels), format_func=labels.get)
+    picked = st.selectbox(t("Open a supervisor's page", lang), list(labels), format_func=labels.get)
     glue.link_to(
         "supervisor",
-        t("Open the page of {name}", lang, name=labels[chosen]),
-        supervisor=chosen,
-        department=str(ranked.loc[ranked["code"] == chosen, "department_code"].iloc[0]),
+        t("Open the page of {name}", lang, name=labels[picked]),
+        supervisor=picked,
+        department=str(view.ranked.loc[view.ranked["code"] == picked, "department_code"].iloc[0]),
     )
-    report_panel(week, department.code if department else None, lang, key="compare")
+    # The report covers what is on screen: the chosen departments of the chosen segment.
+    single, several = report_departments(scope, codes, seg)
+    report_panel(week, single, lang, key="compare", department_codes=several)
+
+
+def report_departments(
+    scope: Scope, codes: tuple[str, ...] | None, segment: str | None
+) -> tuple[str | None, tuple[str, ...] | None]:
+    """(one department's code, None), (None, several codes) or (None, None) for every department."""
+    frame = glue.load_departments(scope)
+    shown = frame if codes is None else frame[frame["code"].isin(codes)]
+    if segment is not None:
+        shown = shown[shown["segment"] == segment]
+    picked = tuple(sorted(shown["code"]))
+    if len(picked) == 1:
+        return picked[0], None
+    if not picked or len(picked) == len(frame):
+        return None, None
+    return None, picked
 
 
 glue.run_page(render, page_key="compare")

@@ -7,22 +7,14 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core.i18n import format_number, t
-from core.params import DEFAULT_PARAMS, params_table
+from core.i18n import t
+from core.params import DEFAULT_PARAMS, param_label, param_value_text, params_table
 from core.settings import PROJECT_ROOT, get_settings
 from ui import glue, widgets
 
 DOCS = PROJECT_ROOT / "docs"
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,5}) ", re.MULTILINE)
-
-
-def _value(value: object, lang: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return format_number(value, lang)
-    return format_number(value, lang, decimals=len(f"{value:g}".partition(".")[2]))
 
 
 def _formulas(lang: str) -> tuple[str, bool]:
@@ -56,15 +48,21 @@ def render() -> None:
         st.subheader(rows["group_label"].iloc[0] or group)
         shown = pd.DataFrame(
             {
-                "name": rows["name"],
-                "value": [_value(v, lang) for v in rows["value"]],
+                "name": [param_label(name, lang) for name in rows["name"]],
+                "value": [
+                    param_value_text(n, v, lang) for n, v in zip(rows["name"], rows["value"], strict=True)
+                ],
                 "meaning": rows["meaning"],
             }
         )
         # A static table wraps the long explanations, where a data grid would cut them off.
         st.table(shown.rename(columns=headers), hide_index=True, border="horizontal")
-    raw = table[["group_label", "name", "value", "meaning"]].assign(value=table["value"].map(str))
-    raw_headers = {"group_label": t("Group", lang), **headers}
+    # The download keeps the setting's key in core/params.py beside its label, and the raw value.
+    raw = table[["group_label", "name", "value", "meaning"]].assign(
+        label=[param_label(name, lang) for name in table["name"]], value=table["value"].map(str)
+    )[["group_label", "label", "name", "value", "meaning"]]
+    raw_headers = {"group_label": t("Group", lang), "label": t("Setting", lang), **headers}
+    raw_headers["name"] = t("Key in core/params.py", lang)
     widgets.download_csv(raw, key="params", file_name="tripod-thresholds", lang=lang, headers=raw_headers)
 
     settings = get_settings()

@@ -30,18 +30,33 @@ def supervisor_card(card: dict[str, Any], lang: str) -> None:
             st.badge(card["diagnosis"], color=card["badge"])
             if card["unexplained"]:
                 st.badge(
-                    t("Unexplained", lang), color="red", icon=":material/edit_note:", help=card["unexplained"]
+                    t("Unexplained", lang),
+                    color="red",
+                    icon=":material/edit_note:",
+                    help=t(
+                        "Why: {reasons}. A tipped balance or a red figure asks for a note on this supervisor "
+                        "and week. Write one under Notes and actions below and the mark goes away.",
+                        lang,
+                        reasons=card["unexplained"],
+                    ),
                 )
             st.caption(card["held"])
             glue.link_to("supervisor", t("Open the supervisor's page", lang), supervisor=card["code"])
         with legs:
-            figure = charts.legs_chart(card["scores"], labels=week_view.leg_labels(lang), height=130)
+            figure = widgets.figure(
+                charts.legs_chart, card["scores"], labels=week_view.leg_labels(lang), height=130
+            )
             st.plotly_chart(figure, theme=None, key=f"legs_{card['code']}", config=widgets.PLOTLY_CONFIG)
         with what:
             st.markdown(card["consequence"])
             with st.expander(t("What to do", lang)):
                 st.markdown("\n".join(f"{i}. {action}" for i, action in enumerate(card["actions"], 1)))
             st.caption(f"{card['changes']}  \n{card['figures']}")
+
+
+def trend_specs(view: dict, lang: str) -> list:
+    """week_view.trend_charts, built once per content of the trends (widgets.figure)."""
+    return widgets.figure(week_view.trend_charts, {"trends": view["trends"]}, lang)
 
 
 def render() -> None:
@@ -71,7 +86,9 @@ def render() -> None:
     for row in (tiles[:3], tiles[3:]):
         for column, tile in zip(st.columns(3), row, strict=True):
             with column:
-                widgets.kpi_tile(tile.label, tile.value, lang, **tile.options())
+                # A figure from too few answers carries a grey marker with its count in the label.
+                label = f"{tile.label} :gray-badge[{tile.sample}]" if tile.sample else tile.label
+                widgets.kpi_tile(label, tile.value, lang, **tile.options())
 
     alerts = week_view.alert_lines(view, lang)
     st.subheader(t("Alerts", lang))
@@ -96,7 +113,7 @@ def render() -> None:
     )
 
     st.subheader(t("Trends over the last 13 weeks", lang))
-    for column, spec in zip(st.columns(3), week_view.trend_charts(view, lang), strict=True):
+    for column, spec in zip(st.columns(3), trend_specs(view, lang), strict=True):
         with column:
             widgets.chart(
                 spec.figure,

@@ -7,7 +7,7 @@ import streamlit as st
 from core.i18n import t
 from core.importing.upload import COMPLAINTS, upload_kinds
 from core.inventory import kind_label
-from ui import glue, upload_view
+from ui import glue, upload_view, widgets
 
 # Extensions offered by the file picker; other files are still read and refused with a reason.
 COMPLAINT_TYPES = ["csv", "txt", "tsv", "xlsx", "xls", "xlsm"]
@@ -48,8 +48,9 @@ def render() -> None:
                 kind=t(kind_label(kind), lang),
             )
         )
-    uploaded = st.file_uploader(
+    uploaded = widgets.localised_file_uploader(
         t("Choose a file", lang),
+        lang,
         type=COMPLAINT_TYPES if kind == COMPLAINTS else ["csv"],
         key=f"upload_file_{kind}",
     )

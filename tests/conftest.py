@@ -23,6 +23,19 @@ def backend_name() -> str:
     return "postgresql" if TEST_DATABASE_URL else "sqlite"
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect English messages whatever the machine's locale (LANG=zh_CN.UTF-8 included).
+
+    The command line picks its language from --lang, else TRIPOD_LANG, else LANG. Pinning
+    TRIPOD_LANG=en (and LANG to a neutral C.UTF-8, for code that reads LANG alone) keeps the
+    suite's results independent of the shell it runs in; a test that wants another language sets
+    or deletes these itself with monkeypatch, or passes --lang.
+    """
+    monkeypatch.setenv("TRIPOD_LANG", "en")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def _pg_engine() -> Iterator[Engine | None]:
     if not TEST_DATABASE_URL:

@@ -16,7 +16,7 @@ from core.auth import CurrentUser
 from core.db import init_db, is_initialised, make_engine, write_session
 from core.i18n import read_catalogue
 from core.models import Department
-from core.params import DEFAULT_PARAMS, params_table
+from core.params import DEFAULT_PARAMS, param_label, params_table
 from core.settings import PROJECT_ROOT, get_settings
 from ui.registry import PAGES, available_pages, landing_page
 from ui.signin import USER_KEY
@@ -299,7 +299,7 @@ def test_the_overview_counts_what_the_user_may_see(app_engine, org, role, depart
     assert metrics(at) == {
         "部门": str(expected["departments"]),
         "主管": str(expected["supervisors"]),
-        "销售代表": str(expected["reps"]),
+        "代表": str(expected["reps"]),
         "客户": str(expected["customers"]),
         "投诉": str(expected["complaints"]),
     }
@@ -345,7 +345,7 @@ def test_the_method_page_lists_every_threshold_in_force(app_engine):
     shown = set()
     for table in at.table:
         shown |= set(table.value["Setting"])
-    assert shown == set(params_table("en", DEFAULT_PARAMS)["name"])
+    assert shown == {param_label(name, "en") for name in params_table("en", DEFAULT_PARAMS)["name"]}
 
 
 # --- navigation ---------------------------------------------------------------------------

@@ -533,7 +533,7 @@ def test_user_changes_are_audited_without_passwords(engine, org):
     assert [(e.username, e.action, e.target, e.detail) for e in events] == [
         ("root", "user.disable", "mgr", ""),
         ("root", "user.set_password", "mgr", ""),
-        ("system", "user.create", "mgr", "role=manager department=D01"),
+        ("system", "user.create", "mgr", '{"code": "user.created", "department": "D01", "role": "manager"}'),
     ]
     assert not any(GOOD in e.detail or "another-passphrase" in e.detail for e in events)
 

@@ -77,7 +77,7 @@ def test_add_the_first_admin_from_stdin(cli_db, monkeypatch, capsys):
     with Session(cli_db) as s:
         events = recent_events(s)
     assert [(e.username, e.action, e.target, e.detail) for e in events] == [
-        ("ops", "user.create", "root", "role=admin")
+        ("ops", "user.create", "root", '{"code": "user.created", "role": "admin"}')
     ]
 
 

@@ -21,11 +21,13 @@ from core.metrics.complaints import (
     poisson_upper_bound,
     repeat_complainants,
     repeat_summary,
+    repeats_with_summary,
     resolution_stats,
     unmatched_complaints,
     weekly_complaint_series,
     weekly_spikes,
 )
+from core.models import Complaint
 from core.params import DEFAULT_PARAMS
 from core.periods import Window
 
@@ -342,6 +344,50 @@ def test_a_repeat_is_any_complaint_in_the_window_after_one_within_30_days(sessio
     org.commit()
     listed = repeat_complainants(session, WEEK)
     assert _rows(listed, ["customer_code", "complaints", "repeat_complaints"]) == [("C1", 2, 2)]
+
+
+@pytest.mark.parametrize("scope", [None, "D1", "D2"])
+def test_repeats_with_summary_equals_the_two_figures_it_replaces(session, scope):
+    org = VoiceOrg(session)
+    for department in ("D1", "D2"):
+        org.department(department)
+    for n, department in enumerate(["D1", "D1", "D2", "D2", "D1"], start=1):
+        org.customer(f"C{n}", department)
+    days = {
+        "C1": [date(2026, 10, 25), date(2026, 11, 17), date(2026, 11, 20)],  # repeats, one earlier
+        "C2": [date(2026, 11, 18)],
+        "C3": [date(2026, 11, 16), date(2026, 11, 16), date(2026, 11, 22)],
+        "C4": [date(2026, 9, 1), date(2026, 11, 19)],  # 79 days apart: no repeat
+        "C5": [date(2026, 11, 17), date(2026, 11, 21)],
+    }
+    for customer, dates in days.items():
+        for day in dates:
+            org.complaint(datetime.combine(day, datetime.min.time()) + timedelta(hours=10), customer=customer)
+    # A matched complaint of another department than the customer's, and one without a department
+    # (the company level counts it, the department level does not).
+    org.complaint(datetime(2026, 11, 19, 8), customer="C2", department="D2")
+    org.customer("C6", "D2")
+    for day in (19, 21):  # C6's only complaints have no department: a repeater at company level only
+        homeless = org.complaint(datetime(2026, 11, day, 8), customer="C6")
+        org.session.get(Complaint, homeless).department_id = None
+    homeless = org.complaint(datetime(2026, 11, 21, 8), customer="C5")
+    org.session.get(Complaint, homeless).department_id = None
+    org.complaint(datetime(2026, 11, 20, 8), customer="C2", unmatched=True)
+    org.commit()
+    ids = None if scope is None else [org.ids[scope]]
+    table, summary = repeats_with_summary(session, WEEK, ids)
+    pd.testing.assert_frame_equal(table, repeat_complainants(session, WEEK, ids))
+    pd.testing.assert_frame_equal(summary, repeat_summary(session, WEEK, "company", ids))
+    assert not table.empty and not summary.empty
+    if scope is None:  # C6 counts in the company summary and is not listed
+        assert "C6" not in table["customer_code"].tolist()
+        assert summary["repeat_complainants"].iloc[0] == table.shape[0] + 1
+
+
+def test_repeats_with_summary_of_an_empty_window(session):
+    table, summary = repeats_with_summary(session, WEEK)
+    pd.testing.assert_frame_equal(table, repeat_complainants(session, WEEK))
+    pd.testing.assert_frame_equal(summary, repeat_summary(session, WEEK, "company"))
 
 
 # --- breakdowns ---------------------------------------------------------------------------

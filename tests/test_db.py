@@ -55,6 +55,29 @@ def test_sqlite_pragmas_hold_on_every_pooled_connection(tmp_path):
             conn.close()
 
 
+def test_sqlite_file_uris_make_no_folder_and_open_read_only(tmp_path, monkeypatch):
+    database = tmp_path / "ro.db"
+    writer = make_engine(f"sqlite:///{database}")
+    with write_session(writer) as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    writer.dispose()
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    reader = make_engine(f"sqlite:///file:{database}?mode=ro&uri=true")
+    try:
+        with reader.connect() as conn:
+            assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 1
+            with pytest.raises(Exception, match="readonly"):
+                conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+    finally:
+        reader.dispose()
+    assert not (tmp_path / "file:").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("ro.db")) == [
+        n for n in before if not n.startswith("ro.db")
+    ]
+
+
 def test_concurrent_read_then_write_transactions_do_not_fail(tmp_path):
     """The measured failure mode: deferred read-then-write transactions lose to 'database is locked'."""
     engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
@@ -126,6 +149,67 @@ def test_migrations_reach_head_and_match_the_models(tmp_path):
         engine.dispose()
 
 
+def test_the_provenance_migration_knows_which_upload_inserted_each_complaint(tmp_path):
+    """Complaints from before 0004: created by the upload that stamped them, unless it only updated them."""
+    from alembic import command
+
+    from core.db import alembic_config
+
+    engine = _migrated_engine(tmp_path)
+    try:
+        cfg = alembic_config(engine)
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0003")
+        with engine.begin() as conn:
+            for upload_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO upload (id, kind, source, file_name, file_hash, size_bytes, encoding, "
+                        "mapping_json, username, created_at_utc, status, rows_read, inserted, updated, "
+                        "duplicate, unmatched, rejected, message, undone_by) VALUES (:id, 'complaints', "
+                        "'callcenter', 'f.csv', '', 0, '', '{}', 'cc', :now, 'committed', "
+                        "2, 2, 0, 0, 0, 0, '', '')"
+                    ),
+                    {"id": upload_id, "now": datetime(2024, 3, 1)},
+                )
+            # Upload 1 inserted K1 and K2; upload 2 updated K2 (id 2 <= 2, its marker) and inserted K3.
+            for complaint_id, upload_id in ((1, 1), (2, 2), (3, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO complaint (id, source, code, received_at, received_week, customer_ref, "
+                        "department_ref, category, severity, channel, status, description, match_status, "
+                        "unmatched_reason, upload_id) VALUES (:id, 'callcenter', :code, :at, :week, '', '', "
+                        "'', '', '', '', '', 'unmatched', '', :upload)"
+                    ),
+                    {
+                        "id": complaint_id,
+                        "code": f"K{complaint_id}",
+                        "at": datetime(2024, 3, 5, 9),
+                        "week": date(2024, 3, 4),
+                        "upload": upload_id,
+                    },
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (at_utc, username, action, target, detail) VALUES "
+                    "(:now, 'cc', 'upload.commit', 'upload:2', '{\"new_ids_above\": 2, \"exact\": true}')"
+                ),
+                {"now": datetime(2024, 3, 1)},
+            )
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT setval('complaint_id_seq', 3)"))
+        init_db(engine)
+        with engine.connect() as conn:
+            created = conn.execute(text("SELECT code, created_upload_id FROM complaint ORDER BY code")).all()
+        assert [tuple(r) for r in created] == [("K1", 1), ("K2", None), ("K3", 2)]
+    finally:
+        if TEST_DATABASE_URL:
+            drop_all(engine)
+            m.SQLModel.metadata.create_all(engine)
+        engine.dispose()
+
+
 def _organisation(session: Session) -> dict[str, int]:
     dept = m.Department(code="D1", name="银行一部", segment="bank")
     session.add(dept)
@@ -180,9 +264,11 @@ def test_every_model_round_trips(session):
             category="交付延迟",
             resolved_at=datetime(2024, 3, 6, 9, 30),
             upload_id=upload.id,
+            created_upload_id=upload.id,
         ),
         m.Contact(code="V1", customer_id=ids["cust"], rep_id=ids["rep"], date=date(2024, 3, 5), kind="visit"),
         m.MappingProfile(name="呼叫中心导出", header_signature="abc", mapping_json='{"id": "工单号"}'),
+        m.NameAlias(name_key="华夏", written="华夏 ", customer_id=ids["cust"], created_by="cc1"),
         m.User(username="boss", role="director", password_hash="x"),
         m.Note(supervisor_id=ids["sup"], week="2024-W10", text="跟进", action="复盘"),
         m.AuditEvent(username="boss", action="upload", target="1"),

@@ -242,3 +242,45 @@ def test_every_bilingual_text_has_both_languages():
 def test_the_source_scan_sees_the_product_files():
     names = {str(p.relative_to(PROJECT_ROOT)) for p in _source_files()}
     assert {"dashboard.py", "core/i18n.py", "ui/glue.py", "pages/method.py"} <= names
+
+
+# --- the thresholds' labels and units (Method page) ----------------------------------------
+
+
+def test_every_threshold_has_a_label_and_a_unit_in_both_languages():
+    from dataclasses import fields
+
+    from core.params import PARAM_LABELS, PARAM_UNITS, UNIT_FORMATS, MetricParams
+
+    names = {item.name for item in fields(MetricParams)}
+    assert set(PARAM_LABELS) == names, "labels missing for " + ", ".join(sorted(names - set(PARAM_LABELS)))
+    assert set(PARAM_UNITS) == names, "units missing for " + ", ".join(sorted(names - set(PARAM_UNITS)))
+    for name, label in PARAM_LABELS.items():
+        assert label["en"].strip() and label["zh"].strip(), name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in label["zh"]), name
+        assert label["en"] != name  # a human label, not the key
+    assert set(PARAM_UNITS.values()) <= set(UNIT_FORMATS) | {"percent", "points_pct", "weight", "probability"}
+    catalogue = read_catalogue("zh")
+    assert all(text in catalogue for text in UNIT_FORMATS.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "zh", "en"),
+    [
+        ("legs_window_weeks", 13, "13 周", "13 weeks"),
+        ("complaint_sla_hours", 48.0, "48 小时", "48 hours"),
+        ("rag_attainment_amber", 0.9, "90%", "90%"),
+        ("rag_csat_amber_margin", 0.05, "5个百分点", "5 pp"),
+        ("plan_margin", 0.07, "7个百分点", "7 pp"),
+        ("team_weight_evenness", 0.4, "0.4", "0.4"),
+        ("spike_p_value", 0.01, "0.01", "0.01"),
+        ("training_norm_hours", 16.0, "每位代表每 13 周 16 小时", "16 hours per rep per 13 weeks"),
+        ("csat_satisfied_min_score", 4, "4 分（满分 5 分）", "4 of 5"),
+        ("class_dormant_months", 6, "6 个月", "6 months"),
+    ],
+)
+def test_a_threshold_reads_with_its_unit(name, value, zh, en):
+    from core.params import param_value_text
+
+    assert param_value_text(name, value, "zh") == zh
+    assert param_value_text(name, value, "en") == en

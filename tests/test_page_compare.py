@@ -12,6 +12,7 @@ from core.db import make_engine, read_session
 from core.i18n import format_number, format_percent
 from core.metrics.weekly import kpi_tables, weekly_kpi_set
 from core.settings import PROJECT_ROOT
+from ui.signin import USER_KEY
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +90,12 @@ def test_the_balance_map_places_each_supervisor_by_their_legs(demo_app, supervis
 @pytest.mark.parametrize(
     ("query", "departments"),
     [
-        ({"department": "D02"}, {"D02"}),
+        ({"departments": "D02"}, {"D02"}),
+        ({"departments": "D01,D03"}, {"D01", "D03"}),
         ({"segment": "non_bank"}, {"D03", "D04"}),
         ({}, {"D01", "D02", "D03", "D04"}),
+        # This week's department lives in the URL too; Compare has its own and shows everyone.
+        ({"department": "D01"}, {"D01", "D02", "D03", "D04"}),
     ],
 )
 def test_filters_from_the_url_narrow_the_rows_but_not_the_percentiles(
@@ -139,3 +143,52 @@ def test_an_empty_organisation_says_what_to_upload(app_engine):  # noqa: F811
     assert [i.value for i in at.info] == [
         "No supervisor to compare here. Upload departments, supervisors, reps and bookings."
     ]
+
+
+def test_a_director_who_chose_d01_on_this_week_compares_every_department(demo_app, supervisors):
+    week = open_page("this_week", demo_app, lang="en", role="director")
+    week.selectbox(key="filter_department").select("D01").run()
+    assert week.query_params["department"] == "D01"
+    # Then Compare in the same browser session: its URL and the filters the session remembers.
+    # (AppTest runs one page file at a time, so the session is carried over by hand.)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "compare.py"), default_timeout=TIMEOUT)
+    carried = [USER_KEY, "tripod_lang"] + [
+        f"filter_{name}{end}" for name in ("department", "week") for end in ("", "_value", "_url")
+    ]
+    for key in carried:
+        at.session_state[key] = week.session_state[key]
+    at.query_params.update(dict(week.query_params))
+    at.run()
+    assert not at.exception and not at.error
+    assert at.query_params["department"] == "D01"  # still in the URL, for This week
+    table = table_with(at, "Percentile in the company")
+    assert set(table["Supervisor"]) == {label(code, supervisors) for code in supervisors.index}
+    assert at.multiselect(key="filter_departments").value == []  # none picked: every department
+    assert "departments" not in at.query_params
+
+
+def test_a_link_naming_departments_out_of_reach_keeps_the_rest_and_says_so(demo_app, supervisors):
+    at = open_page("compare", demo_app, lang="zh", departments="D02,D77")
+    assert [w.value for w in at.warning] == [
+        "链接指定的部门“D77”不在您可查看的部门之中；现显示银行二部 (D02)。"
+    ]
+    assert set(table_with(at, "公司内百分位")["主管"]) == {
+        label(code, supervisors)
+        for code in supervisors.index
+        if supervisors.loc[code, "department_code"] == "D02"
+    }
+
+
+def test_the_small_charts_draw_everyone_when_few_and_the_readers_pick(demo_app, supervisors):
+    at = open_page("compare", demo_app, lang="en")
+    trends = next(f for f in figures(at) if f["layout"]["title"]["text"] == "The three legs week by week")
+    assert len(trends["data"]) == 3 * len(supervisors)
+    assert f"A small chart for each of the {len(supervisors)} supervisors." in [c.value for c in at.caption]
+    at.multiselect(key="compare_panels").select("S01").select("S05").run()
+    trends = next(f for f in figures(at) if f["layout"]["title"]["text"] == "The three legs week by week")
+    assert len(trends["data"]) == 3 * 2
+    titles = {note["text"] for note in trends["layout"]["annotations"]}
+    assert titles == {label("S01", supervisors), label("S05", supervisors)}
+    assert any(
+        c.value.startswith("Small charts for the 2 supervisors you chose (of 12).") for c in at.caption
+    )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from dashboard_pages import MANIFEST, figures, numbers, open_page, table_with, untranslated
+from dashboard_pages import MANIFEST, WEEK, figures, numbers, open_page, table_with, untranslated
 from streamlit.testing.v1 import AppTest
 from test_app_shell import TIMEOUT, app_engine, as_user  # noqa: F401 (app_engine is a fixture)
 
 from core.db import make_engine, read_session
-from core.i18n import format_currency, format_percent
-from core.metrics.plans import last_full_day, period_attainment, period_label, plan_overview
+from core.i18n import format_currency, format_date, format_percent
+from core.metrics.plans import as_of_day, last_full_day, period_attainment, period_label, plan_overview
 from core.settings import PROJECT_ROOT
 from ui.glue import today
 
-AS_OF = last_full_day(today())  # what the page takes: bookings up to yesterday
+# What the page takes by default: bookings up to the end of the chosen week (open_page's WEEK).
+AS_OF = as_of_day(WEEK, last_full_day(today()))
+DAY = format_date(AS_OF, "en", style="MMMd")
 YEAR = AS_OF.year
 
 
@@ -60,7 +62,7 @@ def test_quarterly_attainment_is_the_targets_engines(demo_app, core):
     assert list(table["Department"]) == list(quarters["name"])
     assert list(table["Attainment"]) == [format_percent(a, "en", decimals=1) for a in quarters["attainment"]]
     running = [
-        period_label("quarter", s, "en") + (" (to date)" if d else "")
+        period_label("quarter", s, "en") + (f" (to {DAY})" if d else "")
         for s, d in zip(quarters["period_start"], quarters["to_date"], strict=True)
     ]
     assert list(table["Period"]) == running
@@ -73,7 +75,7 @@ def test_the_period_type_switches_to_months_for_each_supervisor(demo_app, core):
     assert list(matrix["Code"]) == list(dict.fromkeys(months["code"]))
     first = months[months["code"] == "S01"]
     headers = [
-        period_label("month", s, "en") + (" (to date)" if d else "")
+        period_label("month", s, "en") + (f" (to {DAY})" if d else "")
         for s, d in zip(first["period_start"], first["to_date"], strict=True)
     ]
     assert list(matrix.columns[3:]) == headers
@@ -100,3 +102,13 @@ def test_without_plans_or_targets_the_page_says_what_to_upload(app_engine):  # n
         f"No plan for {YEAR} yet: upload the plans file.",
         f"No targets for {YEAR} yet: upload the targets file.",
     ]
+
+
+def test_counting_to_yesterday_says_so_and_dates_the_running_period(demo_app):
+    yesterday = last_full_day(today())
+    at = open_page("plans", demo_app, lang="en", to="yesterday")
+    day = format_date(yesterday, "en")
+    assert f"Bookings and targets counted up to yesterday, {day}." in [c.value for c in at.caption]
+    periods = list(table_with(at, "Attainment")["Period"])
+    running = f" (to {format_date(yesterday, 'en', style='MMMd')})"
+    assert any(p.endswith(running) for p in periods) is (yesterday.year == YEAR)

@@ -124,13 +124,13 @@ def test_a_manager_sees_only_their_department(demo_app, core):
     assert set(table_with(at, "Repeat complaints")["Department"]) == own
     rate = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Complaints per 100"))
     assert {trace["name"] for trace in rate["data"]} <= own | {"Spike"}
-    assert "Complaints waiting for attribution" not in [h.value for h in at.header]
+    assert "Unmatched complaints" not in [h.value for h in at.header]
 
 
 def test_call_center_users_see_complaints_but_no_score(demo_app):
     at = open_page("satisfaction", demo_app, lang="en", role="call_center")
     headers = [h.value for h in at.header]
-    assert headers == ["Complaints", "Complaints waiting for attribution"]
+    assert headers == ["Complaints", "Unmatched complaints"]
     assert not any("Rating chain" in s.value for s in at.subheader)
     shown_headers = {column for frame in [*at.table, *at.dataframe] for column in frame.value.columns}
     assert not shown_headers & {"CSAT", "Rating given (1–5)", "Meets the indicator"}
@@ -154,9 +154,9 @@ def test_unmatched_complaints_are_listed_with_why_they_wait(app_engine, org):  #
     at.session_state["tripod_lang"] = "zh"
     as_user(at, "call_center").run()
     assert not at.exception and not at.error
-    table = table_with(at, "待处理原因")
+    table = table_with(at, "未匹配原因")
     assert list(table["投诉编号"]) == ["U1"]
-    assert list(table["待处理原因"]) == ["未知部门“X9”"]
+    assert list(table["未匹配原因"]) == ["未知部门“X9”"]
     assert "有 1 条投诉找不到对应的客户或部门。" in [i.value for i in at.info]
 
 

@@ -15,10 +15,12 @@ from test_app_shell import ENGLISH_ONLY, TIMEOUT, app_engine, org, texts  # noqa
 from core.auth import CurrentUser
 from core.balance import diagnosis_text
 from core.db import make_engine, read_session, write_session
-from core.i18n import format_number, format_percent, format_week, read_catalogue
+from core.i18n import format_date, format_number, format_percent, format_week, read_catalogue
 from core.importing.load import demo_source_folder
 from core.metrics.weekly import weekly_kpi_changes
 from core.models import AuditEvent, Department, Note, Supervisor
+from core.params import DEFAULT_PARAMS
+from core.periods import parse_week
 from core.settings import PROJECT_ROOT
 from core.week_view import change_points
 from ui.signin import USER_KEY
@@ -113,17 +115,18 @@ def test_the_tiles_show_the_core_figures(app, lang):
     changes = core_set("D01")
     now, delta = changes["current"]["departments"][0], changes["deltas"]["departments"][0]
     shown = {m.label: (m.value, m.delta or None) for m in at.metric}
+    sunday = format_date(parse_week(WEEK)[1], lang, style="MMMd")  # quarter to date runs to the week's end
     labels = {
         "zh": [
             "目标完成率（本周）",
-            "目标完成率（本季度至今）",
-            "客户满意度（本周）",
+            f"目标完成率（本季度截至{sunday}）",
+            "满意度（本周）",
             "实战考试通过率",
             "重点客户按时联系率",
         ],
         "en": [
             "Target attainment, week",
-            "Target attainment, quarter to date",
+            f"Target attainment, quarter to {sunday}",
             "Customer satisfaction (CSAT), week",
             "Reps who passed the hands-on exam",
             "Key accounts contacted in time",
@@ -136,8 +139,19 @@ def test_the_tiles_show_the_core_figures(app, lang):
         "exam_coverage",
         "key_account_contact_coverage",
     ]
+    # D01's CSAT this week rests on 4 surveys: a small sample, marked so, with no arrow and no colour.
+    assert 0 < now["surveys_week"] < DEFAULT_PARAMS.csat_min_surveys
+    marker = {
+        "zh": f"样本小：{now['surveys_week']} 份问卷",
+        "en": f"small sample: {now['surveys_week']} surveys",
+    }
+    labels[2] = f"{labels[2]} :gray-badge[{marker[lang]}]"
     for label, key in zip(labels, keys, strict=True):
-        assert shown[label] == (format_percent(now[key], lang), change_points(delta[key], lang)), key
+        small = key == "csat_pct_week"
+        assert shown[label] == (
+            format_percent(now[key], lang),
+            None if small else change_points(delta[key], lang),
+        )
     rate_label = {"zh": "每百家客户投诉率（投诉数）", "en": "Complaints per 100 customers (count)"}[lang]
     rate = format_number(now["complaint_rate_week"], lang, decimals=1)
     count = format_number(now["complaints_week"], lang)
@@ -205,6 +219,11 @@ def test_a_note_and_its_action_persist_and_explain_the_week(app, notes_cleared):
     at.selectbox(key="this_week_due").select_index(2)
     _save(at)
     assert not at.exception and [s.value for s in at.success] == ["Saved."]
+    # A saved note empties the whole form, the due week included, ready for the next one.
+    assert at.text_area(key="this_week_text").value == ""
+    assert at.text_input(key="this_week_action").value == ""
+    assert at.text_input(key="this_week_owner").value == ""
+    assert at.selectbox(key="this_week_due").value is None
     at.run()  # a later run reads it back from the database
     shown = " ".join(str(m.value) for m in at.markdown)
     assert "Exams booked for the five reps" in shown and "Run the hands\\-on exam" in shown
@@ -294,3 +313,51 @@ def test_a_week_without_figures_says_what_to_upload():
         f"Nothing is recorded for 银行一部 in {format_week(WEEK, 'en')}: "
         "upload bookings, targets, surveys or complaints."
     ]
+
+
+# --- a link naming what the user may not see --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [
+        (
+            "en",
+            "The link named department “{code}”, which is not among the departments you can see; "
+            "showing 银行二部 (D02) instead.",
+        ),
+        ("zh", "链接指定的部门“{code}”不在您可查看的部门之中；现显示银行二部 (D02)。"),
+    ],
+)
+def test_a_link_to_a_department_out_of_reach_says_what_is_shown_instead(app, lang, notice):
+    # D01 exists but is not the manager's; D99 does not exist: the same words, so a link cannot
+    # be used to find out which departments exist.
+    for code in ("D01", "D99"):
+        at = open_page(lang, role="manager", home="D02", department=code)
+        assert [w.value for w in at.warning] == [notice.format(code=code)]
+        assert at.selectbox(key="filter_department").value == "D02"
+        assert at.query_params["department"] == "D02"
+        at.run()  # the URL now names what is shown: no notice on the next run
+        assert not at.warning
+
+
+def test_a_link_to_a_week_not_offered_says_which_week_is_shown(app):
+    at = open_page("en", week="2031-W60")
+    [notice] = [w.value for w in at.warning]
+    assert notice.startswith(
+        "The link named week “2031\\-W60”, which is not offered (the weeks offered run from "
+    )
+    assert notice.endswith(
+        f"showing {format_week(at.selectbox(key='filter_week').value, 'en', with_dates=True)} instead."
+    )
+
+
+def test_a_link_with_markdown_in_it_is_shown_as_text(app):
+    at = open_page("en", department="**[click](http://x)**")
+    [notice] = [w.value for w in at.warning]
+    assert "“\\*\\*\\[click\\]\\(http\\:" in notice
+
+
+def test_a_link_without_a_problem_gives_no_notice(app):
+    assert not open_page("en", department="D03").warning
+    assert not open_page("en", department="*").warning  # "all departments" from another page

@@ -144,7 +144,8 @@ def test_an_admin_undoes_an_upload_from_the_history(app_engine):
     at.checkbox(key="upload_undo_sure").check()
     button(at, "Undo").click().run()
     assert not at.exception
-    assert [s.value for s in at.success][0] == "Upload #1 undone: 2 complaints deleted, 0 updated ones kept."
+    done = "Upload #1 undone: 2 complaints deleted, 0 restored to their previous values."
+    assert [s.value for s in at.success][0] == done
     assert count(app_engine) == 3
     with app_engine.connect() as connection:
         assert connection.execute(select(Upload.status, Upload.undone_by)).one() == ("undone", "test-admin")
@@ -218,3 +219,20 @@ def test_a_file_that_is_not_a_table_is_refused_and_nothing_is_written(app_engine
     assert any("PNG 图片" in e.value for e in at.error)
     assert not [b for b in at.button if b.key == "upload_go"]
     assert count(app_engine) == 3
+
+
+def test_a_managers_file_keeps_only_their_departments_rows(app_engine):
+    from core.models import Exam
+
+    at = upload_page("manager", "en", department_id=1)  # BANK1: reps R1-R3; R4 is CORP1's
+    at.selectbox(key="upload_kind").set_value("exams").run()
+    data = b"id,rep_code,date,score,passed\nE1,R1,2025-03-04,88,1\nE2,R4,2025-03-04,70,1\n"
+    at.file_uploader[0].set_value(("exams.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert (metrics(at)["New"], metrics(at)["Rejected"]) == ("1", "1")
+    reasons = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+    assert any("rep_code 'R4' belongs to another department" in r for r in reasons)
+    button(at, "Import the 1 valid row").click().run()
+    assert not at.exception
+    with app_engine.connect() as connection:
+        assert connection.execute(select(Exam.code)).scalars().all() == ["E1"]

@@ -33,6 +33,7 @@ from core.models import User
 from core.periods import Window, parse_week, qtd
 from core.reports import MEDIA_TYPES, ReportError, ReportScopeError, build_report, gather_report
 from core.reports import cli as report_cli
+from core.reports.sections import csat_sample_note
 from core.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "reports"
@@ -239,6 +240,10 @@ def test_workbook_department_table_equals_the_kpi_set(org):
         want = expected[row["Code"]]
         for key, header in column.items():
             if key in ("code", "name", "segment"):
+                continue
+            if key == "csat_sample":  # the small-sample marker, from the KPI set's count
+                note = csat_sample_note(want["surveys_week"], want["csat_pct_week"], "en")
+                assert (row[header] or "") == note, key
                 continue
             if isinstance(want[key], bool) or key in ("complaint_spike", "plan_below_forecast"):
                 assert row[header] == {True: "Yes", False: "No", None: None}[want[key]], key
@@ -608,3 +613,24 @@ def _gathered(org: Org, lang: str):
         with read_session(org.engine) as session:
             org.cache[key] = gather_report(session, WEEK, department_code=None, lang=lang, scope=EVERYTHING)
     return org.cache[key]
+
+
+# --- the quarter-to-date figure names its as-of day, as on This week ------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "tile", "column"),
+    [
+        ("en", "Target attainment, quarter to Nov 22", "Attainment, quarter to Nov 22"),
+        ("zh", "目标完成率（本季度截至11月22日）", "完成率（本季度截至11月22日）"),
+    ],
+)
+def test_the_quarter_to_date_labels_carry_the_weeks_sunday(org, tmp_path, lang, tile, column):
+    report = _gathered(org, lang)
+    assert {t.key: t.label for t in report.tiles}["attainment_qtd"] == tile
+    assert report.table("departments").column("attainment_qtd").header == column
+    book = workbook(org.report(lang, None, "xlsx"))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert tile in cells and column in cells
+    text = " ".join(pdf_text(org.report(lang, None, "pdf"), tmp_path).split())
+    assert " ".join(tile.split()) in text or tile.replace(" ", "") in text.replace(" ", "")

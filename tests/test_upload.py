@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
 from core import models as m
@@ -210,6 +210,22 @@ def gbk(text: str) -> bytes:
     return (text + "\r\n").replace("\n", "\r\n").replace("\r\r", "\r").encode("gbk")
 
 
+def test_rows_stored_without_a_hash_are_compared_column_by_column(engine, org):
+    """Complaints stored before row_hash existed (or changed by a resolution) have none: same outcomes."""
+    import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
+    with write_session(engine) as session:
+        session.execute(update(m.Complaint).where(m.Complaint.code.in_(["T4", "T5"])).values(row_hash=None))
+    two = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv")
+    assert {k: two.counts()[k] for k in ("inserted", "updated", "duplicate", "unmatched")} == {
+        "inserted": 2,
+        "updated": 1,  # T5, without a hash, compared column by column
+        "duplicate": 2,  # T4 (without a hash) and T6 (by its hash)
+        "unmatched": 1,
+    }
+    assert complaint(engine, "T4").row_hash is None and complaint(engine, "T5").row_hash is not None
+    assert complaint(engine, "T5").status == "已结案"
+
+
 def test_a_weekly_re_export_inserts_updates_and_skips_duplicates(engine, org):
     one = import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
     assert one.prepared.encoding == "gbk"
@@ -236,15 +252,38 @@ def test_a_weekly_re_export_inserts_updates_and_skips_duplicates(engine, org):
     assert t5.status == "已结案" and t5.upload_id == two.upload_id
 
 
-def test_undo_removes_exactly_what_the_upload_added_and_keeps_its_updates(engine, org):
-    one = import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
-    two = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv", username="cc1")
-    with write_session(engine) as session:
-        undone = undo_upload(session, two.upload_id, username="boss", role="admin")
-    assert (undone.deleted, undone.kept) == (3, 1)  # T7, T8, T9 gone; T5 keeps its new status
+def complaint(engine: Engine, code: str) -> m.Complaint:
     with Session(engine) as session:
-        codes = set(session.execute(select(m.Complaint.code)).scalars())
-        t5 = session.execute(select(m.Complaint).where(m.Complaint.code == "T5")).scalar_one()
+        return session.execute(select(m.Complaint).where(m.Complaint.code == code)).scalar_one()
+
+
+def stored_codes(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.execute(select(m.Complaint.code)).scalars())
+
+
+def undo(engine: Engine, upload_id: int):
+    with write_session(engine) as session:
+        return undo_upload(session, upload_id, username="boss", role="admin")
+
+
+def test_undo_removes_what_the_upload_added_and_restores_what_it_updated(engine, org):
+    one = import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
+    hash_before = complaint(engine, "T5").row_hash
+    two = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv", username="cc1")
+    assert complaint(engine, "T5").row_hash not in (None, hash_before)
+    assert complaint(engine, "T5").created_upload_id == one.upload_id
+    assert complaint(engine, "T7").created_upload_id == two.upload_id
+    with Session(engine) as session:  # one change record: T5, the one row the upload updated
+        changes = session.execute(select(m.UploadChange.upload_id, m.UploadChange.complaint_id)).all()
+    assert changes == [(two.upload_id, complaint(engine, "T5").id)]
+    undone = undo(engine, two.upload_id)
+    assert (undone.deleted, undone.restored) == (3, 1)  # T7, T8, T9 gone; T5 open again
+    t5 = complaint(engine, "T5")
+    assert (t5.status, t5.upload_id, t5.created_upload_id) == ("处理中", one.upload_id, one.upload_id)
+    assert t5.row_hash == hash_before
+    assert t5.match_status == "matched" and t5.customer_id == org["CAR2"]
+    with Session(engine) as session:
         upload = session.get(m.Upload, two.upload_id)
         first = session.get(m.Upload, one.upload_id)
         events = session.execute(
@@ -252,27 +291,94 @@ def test_undo_removes_exactly_what_the_upload_added_and_keeps_its_updates(engine
                 m.AuditEvent.target == f"upload:{two.upload_id}"
             )
         ).all()
-    assert codes == {"T1", "T2", "T3", "T4", "T5", "T6"}
-    assert t5.status == "已结案"
+        assert session.execute(select(func.count()).select_from(m.UploadChange)).scalar_one() == 0
+    assert stored_codes(engine) == {"T1", "T2", "T3", "T4", "T5", "T6"}
     assert (upload.status, upload.undone_by) == ("undone", "boss") and upload.undone_at_utc is not None
     assert first.status == "committed"
     assert ("upload.undo", "boss") in events and ("upload.commit", "cc1") in events
     with write_session(engine) as session, pytest.raises(UploadRefused) as twice:
         undo_upload(session, two.upload_id, username="boss", role="admin")
     assert "already undone by boss" in twice.value.message("en") and "已于" in twice.value.message("zh")
-    # The record stays, marked undone, and the same file can now be imported again.
+    # The record stays, marked undone, and the same file can now be imported again, with T5 updated again.
     again = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv")
     assert not again.recognised and again.counts()["inserted"] + again.counts()["unmatched"] == 3
+    assert again.counts()["updated"] == 1 and complaint(engine, "T5").status == "已结案"
 
 
-def test_undoing_the_first_upload_keeps_rows_a_later_upload_changed(engine, org):
+def test_an_upload_whose_rows_a_later_upload_changed_is_undone_after_that_one(engine, org):
     one = import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
-    import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv")
+    two = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv")  # updates T5, which one inserted
+    with write_session(engine) as session, pytest.raises(UploadRefused) as refused:
+        undo_upload(session, one.upload_id, username="boss", role="admin")
+    assert refused.value.code == "undo_later"
+    assert f"upload #{two.upload_id}" in refused.value.message("en") and "1 of its" in refused.value.message(
+        "en"
+    )
+    assert f"#{two.upload_id}" in refused.value.message("zh") and "请先撤销" in refused.value.message("zh")
+    assert complaint_count(engine) == 9  # nothing was changed
+    assert undo(engine, two.upload_id).deleted == 3
+    undone = undo(engine, one.upload_id)
+    assert (undone.deleted, undone.restored) == (6, 0) and complaint_count(engine) == 0
+
+
+OTHER_WEEK = "\n".join(
+    [
+        HEADER,
+        "T1,2024/3/5 9:32,Bank of America,,已结案,账单",  # T1 closed (inserted by the first upload)
+        "T20,2024/3/20 9:00,,HPD,待处理,新的",
+        "T21,2024/3/21 9:00,一汽-大众,,待处理,新的",
+    ]
+)
+
+
+def test_undo_is_exact_although_other_uploads_committed_afterwards(engine, org):
+    one = import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")
+    two = import_complaint_upload(engine, gbk(EXPORT_2), "week11.csv")
+    three = import_complaint_upload(engine, gbk(OTHER_WEEK), "other.csv")
+    assert three.counts()["updated"] == 1 and three.counts()["inserted"] == 2
+    undone = undo(engine, two.upload_id)  # three touched none of two's rows
+    assert (undone.deleted, undone.restored) == (3, 1)
+    assert stored_codes(engine) == {"T1", "T2", "T3", "T4", "T5", "T6", "T20", "T21"}
+    assert complaint(engine, "T5").status == "处理中"
+    assert (complaint(engine, "T1").status, complaint(engine, "T1").upload_id) == ("已结案", three.upload_id)
+    undone = undo(engine, three.upload_id)
+    assert (undone.deleted, undone.restored) == (2, 1)
+    assert complaint(engine, "T1").status == "处理中" and complaint(engine, "T1").upload_id == one.upload_id
+    assert stored_codes(engine) == {"T1", "T2", "T3", "T4", "T5", "T6"}
+
+
+def test_undo_of_an_upload_that_overlapped_another_is_exact(engine, org, monkeypatch):
+    """Another upload commits between this one's start and its write, and this one updates its rows."""
+    from core.importing import upload as upload_module
+
+    real_import_frame = upload_module.import_frame
+    slipped = []
+
+    def another_upload_first(*args, **kwargs):
+        if not slipped:
+            slipped.append(None)  # (the other upload goes through this function too)
+            slipped[0] = import_complaint_upload(engine, gbk(EXPORT_1), "other.csv")
+        return real_import_frame(*args, **kwargs)
+
+    monkeypatch.setattr(upload_module, "import_frame", another_upload_first)
+    late = import_complaint_upload(engine, gbk(EXPORT_2), "late.csv")
+    assert late.counts()["updated"] == 1  # T5, which the other upload had just inserted
+    undone = undo(engine, late.upload_id)
+    assert (undone.deleted, undone.restored) == (3, 1)
+    assert complaint_count(engine) == 6 and complaint(engine, "T5").status == "处理中"
+    assert undo(engine, slipped[0].upload_id).deleted == 6
+
+
+def test_a_restored_complaint_takes_a_name_resolved_since(engine, org):
+    import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")  # T3 names 未知公司: unmatched
+    changed = HEADER + "\nT3,2024/3/6 11:15,未知公司,,已结案,态度"
+    two = import_complaint_upload(engine, gbk(changed), "week11.csv")
+    assert two.counts()["unmatched"] == 1
     with write_session(engine) as session:
-        undone = undo_upload(session, one.upload_id, username="boss", role="admin")
-    # T1, T2, T3, T4, T6 go; T5 was rewritten by the second upload and now belongs to it.
-    assert (undone.deleted, undone.kept) == (5, 0)
-    assert complaint_count(engine) == 4
+        resolve_unmatched(session, "未知公司", customer_code="BOA", username="cc1")
+    assert undo(engine, two.upload_id).restored == 1
+    t3 = complaint(engine, "T3")
+    assert (t3.status, t3.match_status, t3.customer_id) == ("待处理", "matched", org["BOA"])
 
 
 @pytest.mark.parametrize(
@@ -319,28 +425,6 @@ def test_without_a_role_undo_asks_the_user_table(engine, org):
                     undo_upload(session, upload_id, username=username)
 
 
-def test_an_upload_that_overlapped_another_is_not_undone_blindly(engine, org, monkeypatch):
-    """Another upload commits between this one's start and its write, and this one updates its rows."""
-    from core.importing import upload as upload_module
-
-    real_import_frame = upload_module.import_frame
-    slipped = []
-
-    def another_upload_first(*args, **kwargs):
-        if not slipped:
-            slipped.append("other.csv")
-            import_complaint_upload(engine, gbk(EXPORT_1), "other.csv")
-        return real_import_frame(*args, **kwargs)
-
-    monkeypatch.setattr(upload_module, "import_frame", another_upload_first)
-    late = import_complaint_upload(engine, gbk(EXPORT_2), "late.csv")
-    assert late.counts()["updated"] == 1  # T5, which the other upload had just inserted
-    with write_session(engine) as session, pytest.raises(UploadRefused) as refused:
-        undo_upload(session, late.upload_id, username="boss", role="admin")
-    assert refused.value.code == "undo_unsure"
-    assert complaint_count(engine) == 9  # nothing was deleted
-
-
 # --- unmatched ------------------------------------------------------------------------------
 
 
@@ -383,17 +467,53 @@ def test_resolving_an_agency_maps_it_to_a_department(engine, org):
         assert unmatched_groups(session, department_ids=[org["D01"]]).empty  # a manager's scope sees none
 
 
-def test_a_resolved_name_stays_resolved_when_a_later_export_repeats_it(engine, org):
+def test_a_resolved_name_is_matched_directly_when_a_later_export_repeats_it(engine, org):
     import_complaint_upload(engine, gbk(EXPORT_1), "week10.csv")  # T3 names 未知公司
     with write_session(engine) as session:
         resolve_unmatched(session, "未知公司", customer_code="BOA", username="cc1")
+    assert complaint(engine, "T3").row_hash is None  # changed by the resolution: compared in full
+    with Session(engine) as session:
+        alias = session.execute(select(m.NameAlias)).scalar_one()
+    assert (alias.name_key, alias.customer_id, alias.department_id) == ("未知公司", org["BOA"], None)
+    assert alias.created_by == "cc1" and alias.created_at_utc is not None
     later = HEADER + "\nT3,2024/3/6 11:15,未知公司,,待处理,态度\nT10,2024/3/14 9:00,未知公司 ,,待处理,又来了"
     outcome = import_complaint_upload(engine, gbk(later), "week11.csv")
-    # The engine sees T3 as changed (it was matched) and T10 as new, both unmatched by name ...
-    assert (outcome.counts()["unmatched"], outcome.rematched) == (2, 2)
-    # ... and the earlier decision matches them again right after the import.
-    assert complaint_count(engine, customer_id=org["BOA"], match_status="matched") == 3
+    # T3 is as stored (matched to BOA since the resolution); T10 is new and matched at once.
+    assert outcome.counts() == {
+        "rows_read": 2,
+        "inserted": 1,
+        "updated": 0,
+        "duplicate": 1,
+        "unmatched": 0,
+        "rejected": 0,
+    }
+    assert (
+        complaint_count(engine, customer_id=org["BOA"], department_id=org["D01"], match_status="matched") == 3
+    )
     assert complaint_count(engine, match_status="unmatched") == 0
+
+
+def test_a_name_resolved_to_a_department_is_matched_in_either_column(engine, org):
+    export = EXPORT_1 + "\nT7,2024/3/8 9:00,,火星部,待处理,x"
+    import_complaint_upload(engine, gbk(export), "week10.csv")
+    with write_session(engine) as session:
+        resolve_unmatched(session, "火星部", department_code="NYPD", username="cc1")
+    later = HEADER + "\nT30,2024/3/20 9:00,,火星部,待处理,x\nT31,2024/3/20 9:00,ＦＯＯ 火星部,,待处理,x"
+    with write_session(engine) as session:  # a second decision for another name
+        resolve_unmatched(session, "未知公司", department_code="HPD", username="cc2")
+    later += "\nT32,2024/3/21 9:00,未知公司,,待处理,x"
+    outcome = import_complaint_upload(engine, gbk(later), "week12.csv")
+    assert (outcome.counts()["inserted"], outcome.counts()["unmatched"]) == (
+        2,
+        1,
+    )  # ＦＯＯ 火星部 is another name
+    assert (
+        complaint(engine, "T30").department_id == org["NYPD"]
+        and complaint(engine, "T30").match_status == "matched"
+    )
+    t32 = complaint(engine, "T32")
+    assert (t32.department_id, t32.customer_id, t32.match_status) == (org["HPD"], None, "matched")
+    assert complaint(engine, "T31").match_status == "unmatched"
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,12 @@ import functools
 import hashlib
 import logging
 import marshal
+import pickle
+import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -99,13 +102,15 @@ def writing() -> Iterator[Session]:
 
 
 def cached_loader(
-    ttl: float = DEFAULT_TTL_SECONDS, max_entries: int | None = 512
+    ttl: float = DEFAULT_TTL_SECONDS, max_entries: int | None = 512, *, session: bool = True
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Turn `fn(session, *args)` into a cached `loader(*args)`.
 
     The arguments must be hashable values (ids, codes, ISO weeks, a core.auth.Scope): they and
     the database URL form the cache key, so two databases never share results. The result is
     copied out of the cache, so callers may change it. `loader.clear()` drops its entries.
+    With `session=False` the function takes no session: it builds on other loaders' results
+    (figures drawn from cached rows), and is still keyed by the database URL.
     """
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
@@ -116,8 +121,10 @@ def cached_loader(
         identity = f"{fn.__module__}.{fn.__qualname__}:{code_hash}"
 
         def run(database: str, loader: str, *args: Any, **kwargs: Any) -> T:
-            with read_session(engine_for(database)) as session:
-                return fn(session, *args, **kwargs)
+            if not session:
+                return fn(*args, **kwargs)
+            with read_session(engine_for(database)) as opened:
+                return fn(opened, *args, **kwargs)
 
         run.__module__, run.__qualname__ = fn.__module__, f"{fn.__qualname__}.cached"
         cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(run)
@@ -130,6 +137,83 @@ def cached_loader(
         return load
 
     return decorate
+
+
+MEMO_ENTRIES = 512  # drawn things (formatted tables, CSV bytes, figures) kept per server process
+_MEMO: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def _feed(digest: Any, value: Any) -> None:
+    """Feed `value`'s content (not its identity) into a hashlib digest."""
+    if isinstance(value, pd.DataFrame):
+        shape = (value.shape, [str(c) for c in value.columns], [str(d) for d in value.dtypes])
+        digest.update(b"F" + repr(shape).encode())
+        if len(value):
+            # Cells of different types that print alike (1 and "1") must not hash alike.
+            kinds = [pd.api.types.infer_dtype(c, skipna=False) for _, c in value.items() if c.dtype == object]
+            index = pd.api.types.infer_dtype(value.index, skipna=False)
+            digest.update(repr((kinds, index)).encode())
+            try:
+                digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+            except TypeError:  # unhashable cells (lists, dicts)
+                digest.update(pickle.dumps((value.index.to_list(), value.to_numpy().tolist()), protocol=5))
+    elif isinstance(value, pd.Series):
+        _feed(digest, value.to_frame(name=repr(value.name)))
+    elif isinstance(value, Mapping):
+        digest.update(b"M%d" % len(value))
+        for k, v in value.items():
+            _feed(digest, k)
+            _feed(digest, v)
+    elif isinstance(value, list | tuple):
+        digest.update(b"L%d" % len(value))
+        for item in value:
+            _feed(digest, item)
+    elif value is None or isinstance(value, str | bytes | int | float | bool | date | datetime):
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
+    else:
+        digest.update(b"P" + pickle.dumps(value, protocol=5))
+
+
+def fingerprint(*values: Any) -> bytes:
+    """A digest of the values' content: frames by their cells, dtypes, columns and index."""
+    digest = hashlib.blake2b(digest_size=20)
+    _feed(digest, values)
+    return digest.digest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _identity(fn: Callable[..., Any]) -> str:
+    # Its name and compiled code, as for cached_loader: a changed chart function (a page reloaded
+    # during development) never answers with the figures of its former self.
+    code = getattr(fn, "__code__", None)
+    code_hash = hashlib.sha1(marshal.dumps(code)).hexdigest()[:16] if code is not None else ""
+    return f"{fn.__module__}.{fn.__qualname__}:{code_hash}"
+
+
+def memo(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(*args, **kwargs)`, computed once per content of its arguments in this server process.
+
+    For what a page draws from cached rows on every rerun: a formatted table, its CSV, a plotly
+    figure. Results from st.cache_data arrive as fresh copies on each rerun, so the key is the
+    arguments' content (`fingerprint`), never their identity; equal content gives the same
+    result, so nothing goes stale and no user sees another's data. The result is shared:
+    callers must not change it.
+    """
+    try:
+        key = (_identity(fn), fingerprint(args, kwargs))
+    except Exception:  # an argument that cannot be read as content (a lambda): no memo
+        return fn(*args, **kwargs)
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    result = fn(*args, **kwargs)
+    with _MEMO_LOCK:
+        _MEMO[key] = result
+        while len(_MEMO) > MEMO_ENTRIES:
+            _MEMO.popitem(last=False)
+    return result
 
 
 def clear_caches(*loaders: Callable[..., Any]) -> None:
@@ -336,6 +420,48 @@ def load_supervisors(session: Session, scope: Scope, department_id: int | None) 
     return list_supervisors(session, scope, department_id)
 
 
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+LINK_VALUE_CHARS = 40  # how much of a value read from a link a notice repeats
+
+
+def link_value(value: object) -> str:
+    """A value read from the URL, shortened and shown as itself (a link can carry any text)."""
+    text = " ".join(str(value).split())
+    text = text if len(text) <= LINK_VALUE_CHARS else text[: LINK_VALUE_CHARS - 1] + "…"
+    return _MARKDOWN_SIGNS.sub(r"\\\1", text)
+
+
+def link_notice(message: str) -> None:
+    """Say that the link asked for something this page does not show, and what it shows instead."""
+    st.warning(message, icon=":material/link_off:")
+
+
+def _stale_in_url(key: str, options: list[str]) -> str | None:
+    """The URL's ?key= value when it is new to this session and is not one of the options.
+
+    ALL (the "all" choice of another page) is not stale: a page without it simply shows its first
+    option, as it would for a link without the key.
+    """
+    from_url = st.query_params.get(key)
+    if from_url is None or from_url == ALL or from_url in options:
+        return None
+    return None if from_url == st.session_state.get(f"filter_{key}_url") else from_url
+
+
+def _offered_notice(label: str) -> Callable[[str, str], str]:
+    def word(requested: str, shown: str) -> str:
+        return t(
+            "The link asked for “{requested}” as {filter}, which is not offered here; "
+            "showing {shown} instead.",
+            current_lang(),
+            requested=requested,
+            filter=label,
+            shown=shown,
+        )
+
+    return word
+
+
 def bound_select(
     key: str,
     options: list[str],
@@ -345,15 +471,20 @@ def bound_select(
     format_func: Callable[[str], str] = str,
     where: Any = None,
     disabled: bool = False,
+    notice: Callable[[str, str], str] | None = None,
 ) -> str | None:
     """A selectbox whose value is also the URL's ?key=value, so a copied link reopens this view.
 
-    A value in the URL that is not among `options` (stale, or outside the user's scope) is
-    ignored. The choice is remembered for the session, so it follows the user to other pages.
+    A value in the URL that is not among `options` (stale, mistyped, or outside the user's
+    scope) is not used: a notice says so and names what is shown instead, the same words
+    whether or not the value exists, so a link cannot be used to probe for what one may not see.
+    `notice(requested, shown)` words it; the default names the filter's label. The choice is
+    remembered for the session, so it follows the user to other pages.
     """
     if not options:
         return None
     widget, remembered, last_url = f"filter_{key}", f"filter_{key}_value", f"filter_{key}_url"
+    stale = _stale_in_url(key, options)
     from_url = st.query_params.get(key)
     if from_url in options and from_url != st.session_state.get(last_url):
         chosen = from_url  # the URL changed under us: a followed link or a pasted address
@@ -368,7 +499,68 @@ def bound_select(
     st.session_state[remembered] = value
     st.query_params[key] = value
     st.session_state[last_url] = value
+    if stale is not None:
+        link_notice((notice or _offered_notice(label))(link_value(stale), format_func(value)))
     return value
+
+
+def bound_multiselect(
+    key: str,
+    options: list[str],
+    *,
+    label: str,
+    format_func: Callable[[str], str] = str,
+    where: Any = None,
+    notice: Callable[[str, str], str] | None = None,
+    placeholder: str | None = None,
+) -> list[str]:
+    """A multi-select mirrored in the URL as ?key=A,B; every option chosen is the default (and no ?key).
+
+    Values of the URL that are not options are dropped with a notice (worded by
+    `notice(requested, shown)`, as bound_select's); choosing nothing means every option.
+    """
+    if not options:
+        return []
+    widget, last_url = f"filter_{key}", f"filter_{key}_url"
+    from_url = st.query_params.get(key)
+    asked = [part for part in (from_url or "").split(",") if part] if from_url != ALL else []
+    fresh = from_url is not None and from_url != st.session_state.get(last_url)
+    if fresh:
+        chosen = [value for value in asked if value in options]
+    elif isinstance(st.session_state.get(widget), list):
+        chosen = [value for value in st.session_state[widget] if value in options]
+    else:
+        chosen = []
+    st.session_state[widget] = chosen
+    picked = (where or st).multiselect(
+        label, options, key=widget, format_func=format_func, placeholder=placeholder
+    )
+    value = ",".join(picked) if picked and len(picked) < len(options) else None
+    if value is None:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    st.session_state[last_url] = value
+    stale = [part for part in asked if part not in options] if fresh else []
+    if stale:
+        shown = ", ".join(format_func(v) for v in picked) if picked else placeholder or ""
+        link_notice((notice or _offered_notice(label))(link_value(", ".join(stale)), shown))
+    return picked or list(options)
+
+
+def department_notice(lang: str) -> Callable[[str, str], str]:
+    """How a link naming a department the user may not see (or none at all) is answered."""
+
+    def word(requested: str, shown: str) -> str:
+        return t(
+            "The link named department “{requested}”, which is not among the departments you can see; "
+            "showing {shown} instead.",
+            lang,
+            requested=requested,
+            shown=shown,
+        )
+
+    return word
 
 
 def department_filter(lang: str, *, allow_all: bool = True, where: Any = None) -> Choice | None:
@@ -385,10 +577,31 @@ def department_filter(lang: str, *, allow_all: bool = True, where: Any = None) -
         format_func=lambda c: t("All departments", lang) if c == ALL else f"{names[c]} ({c})",
         where=where,
         disabled=len(options) == 1,
+        notice=department_notice(lang),
     )
     if code is None or code == ALL:
         return None
     return Choice(id=int(ids[code]), code=code, name=names[code])
+
+
+def departments_filter(lang: str, *, where: Any = None) -> list[Choice]:
+    """Pick any of the departments in the user's scope (?departments=D01,D02); none picked means all.
+
+    Its own URL key, so the one department chosen on This week does not narrow a comparison.
+    """
+    frame = load_departments(current_scope())
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    ids = dict(zip(frame["code"], frame["id"], strict=True))
+    codes = bound_multiselect(
+        "departments",
+        list(names),
+        label=t("Departments", lang),
+        format_func=lambda c: f"{names[c]} ({c})",
+        where=where,
+        notice=department_notice(lang),
+        placeholder=t("All departments", lang),
+    )
+    return [Choice(id=int(ids[code]), code=code, name=names[code]) for code in codes]
 
 
 def week_options(count: int = WEEKS_OFFERED, *, until: date | None = None) -> list[str]:
@@ -400,6 +613,18 @@ def week_options(count: int = WEEKS_OFFERED, *, until: date | None = None) -> li
 def week_filter(lang: str, *, count: int = WEEKS_OFFERED, where: Any = None) -> str:
     """Pick an ISO week (?week=2026-W47); the default is the last complete week."""
     options = week_options(count)
+
+    def word(requested: str, shown: str) -> str:
+        return t(
+            "The link named week “{requested}”, which is not offered (the weeks offered run from {first} "
+            "to {last}); showing {shown} instead.",
+            lang,
+            requested=requested,
+            first=format_week(options[-1], lang),
+            last=format_week(options[0], lang),
+            shown=shown,
+        )
+
     week = bound_select(
         "week",
         options,
@@ -407,6 +632,7 @@ def week_filter(lang: str, *, count: int = WEEKS_OFFERED, where: Any = None) -> 
         default=options[0],
         format_func=lambda w: format_week(w, lang, with_dates=True),
         where=where,
+        notice=word,
     )
     return week or options[0]
 
@@ -419,12 +645,23 @@ def supervisor_filter(
     names = dict(zip(frame["code"], frame["name"], strict=True))
     ids = dict(zip(frame["code"], frame["id"], strict=True))
     options = ([ALL] if allow_all and len(names) > 1 else []) + list(names)
+
+    def word(requested: str, shown: str) -> str:
+        return t(
+            "The link named supervisor “{requested}”, who is not among the supervisors you can see here; "
+            "showing {shown} instead.",
+            lang,
+            requested=requested,
+            shown=shown,
+        )
+
     code = bound_select(
         "supervisor",
         options,
         label=t("Supervisor", lang),
         format_func=lambda c: t("All supervisors", lang) if c == ALL else f"{names[c]} ({c})",
         where=where,
+        notice=word,
     )
     if code is None or code == ALL:
         return None

@@ -77,6 +77,7 @@ def _add(key: str, week: str, lang: str, supervisor_id: int | None) -> None:
         )
         for name in fields:  # a saved note clears the form; a refused one keeps what was typed
             state[f"{key}_{name}"] = ""
+        state[f"{key}_due"] = None  # the due week too: the next action is not due when this one was
 
     _write(change, t("Saved.", lang), lang)
 

@@ -158,15 +158,6 @@ def show_done(outcome: UploadOutcome, lang: str) -> None:
     else:
         st.error(outcome.message(lang))
     show_counts(outcome, lang)
-    if outcome.rematched:
-        st.caption(
-            tn(
-                "{n} of the unmatched complaints was matched again: its name had been resolved before.",
-                "{n} of the unmatched complaints were matched again: their names had been resolved before.",
-                outcome.rematched,
-                lang,
-            )
-        )
     show_rejected(outcome, lang, key="done")
 
 
@@ -338,6 +329,7 @@ def _dry_run(
                 username=user.username,
                 dry_run=True,
                 on_reject="skip",
+                department_ids=user.scope.department_ids,
             )
         except REFUSALS as exc:
             return exc
@@ -417,6 +409,7 @@ def _import_buttons(
                 source=source,
                 username=user.username,
                 on_reject=on_reject,
+                department_ids=user.scope.department_ids,
             )
         except REFUSALS as exc:
             status.update(label=t("Nothing was saved.", lang), state="error")
@@ -469,7 +462,14 @@ def record_flow(kind: str, name: str, data: bytes, user: CurrentUser, lang: str)
             "dry",
             (digest, kind),
             lambda: import_record_upload(
-                engine, kind, data, name, username=user.username, dry_run=True, on_reject="skip"
+                engine,
+                kind,
+                data,
+                name,
+                username=user.username,
+                dry_run=True,
+                on_reject="skip",
+                department_ids=user.scope.department_ids,
             ),
         )
     except REFUSALS as exc:
@@ -492,6 +492,7 @@ def record_flow(kind: str, name: str, data: bytes, user: CurrentUser, lang: str)
                 name,
                 username=user.username,
                 on_reject=on_reject,
+                department_ids=user.scope.department_ids,
             )
         except REFUSALS as exc:
             st.error(refusal_message(exc, lang))
@@ -535,8 +536,8 @@ def _undo_form(frame: pd.DataFrame, user: CurrentUser, lang: str) -> None:
     with st.form("upload_undo", border=True):
         st.markdown(
             t(
-                "**Undo an upload.** The complaints it added are deleted; rows it updated keep their "
-                "new values. The upload stays in the history, marked undone.",
+                "**Undo an upload.** The complaints it added are deleted; those it updated get their "
+                "previous values back. The upload stays in the history, marked undone.",
                 lang,
             )
         )
@@ -557,11 +558,12 @@ def _undo_form(frame: pd.DataFrame, user: CurrentUser, lang: str) -> None:
                 return
             flash(
                 t(
-                    "Upload #{id} undone: {deleted} complaints deleted, {kept} updated ones kept.",
+                    "Upload #{id} undone: {deleted} complaints deleted, {restored} restored to their "
+                    "previous values.",
                     lang,
                     id=result.upload_id,
                     deleted=result.deleted,
-                    kept=result.kept,
+                    restored=result.restored,
                 )
             )
 

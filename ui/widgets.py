@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -71,9 +72,13 @@ def csv_bytes(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> 
 def download_csv(
     frame: pd.DataFrame, *, key: str, file_name: str, lang: str, headers: Mapping[str, str] | None = None
 ) -> None:
+    _download_button(glue.memo(csv_bytes, frame, headers), key=key, file_name=file_name, lang=lang)
+
+
+def _download_button(data: bytes, *, key: str, file_name: str, lang: str) -> None:
     st.download_button(
         t("Download the data (CSV)", lang),
-        data=csv_bytes(frame, headers),
+        data=data,
         file_name=file_name if file_name.endswith(".csv") else f"{file_name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -94,6 +99,13 @@ def chart(
     """A chart from core.charts in the house template, with the rows behind it downloadable below."""
     st.plotly_chart(fig, theme=None, key=f"{key}_chart", config=PLOTLY_CONFIG)
     download_csv(data, key=key, file_name=file_name or key, lang=lang, headers=headers)
+
+
+def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """`build(*args, **kwargs)` (a figure of core.charts), built once per content of its arguments
+    (glue.memo): plotly validates every property it is given, and rebuilding a page's figures on
+    every rerun was most of a cached rerun. The figure is shared: do not change it."""
+    return glue.memo(build, *args, **kwargs)
 
 
 def demo_notice(lang: str, *, where: object = None) -> None:
@@ -122,10 +134,7 @@ def table(
     if frame.empty:
         st.caption(t("Nothing to list.", lang))
         return
-    shown = format_table(frame, columns, lang)
-    numeric = [
-        header for column, header in zip(columns, headers(columns, lang), strict=True) if column.numeric
-    ]
+    shown, numeric, csv = glue.memo(_prepared_table, frame, tuple(columns), lang)
     if len(shown) <= STATIC_ROWS and height is None:
         st.table(shown.style.hide(axis="index"))
     else:
@@ -137,4 +146,60 @@ def table(
             column_config={header: st.column_config.TextColumn(alignment="right") for header in numeric},
             key=f"{key}_table",
         )
-    download_csv(download_table(frame, columns, lang), key=key, file_name=file_name or key, lang=lang)
+    _download_button(csv, key=key, file_name=file_name or key, lang=lang)
+
+
+def _prepared_table(
+    frame: pd.DataFrame, columns: tuple[Column, ...], lang: str
+) -> tuple[pd.DataFrame, list[str], bytes]:
+    """A table as shown, its numeric headers and its CSV; made once per content and language
+    (glue.memo), since formatting every cell through babel on every rerun took most of a rerun."""
+    shown = format_table(frame, columns, lang)
+    numeric = [
+        header for column, header in zip(columns, headers(columns, lang), strict=True) if column.numeric
+    ]
+    return shown, numeric, csv_bytes(download_table(frame, columns, lang))
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal (for `content:`) holding `text`; quotes, backslashes and '<' escaped."""
+    escaped = text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ").replace("\n", " ")
+    return f'"{escaped}"'
+
+
+def localised_file_uploader(
+    label: str, lang: str, *, key: str, type: Sequence[str] | None = None, **kwargs: Any
+) -> Any:
+    """st.file_uploader whose own texts follow the interface language.
+
+    Streamlit writes the drop zone's texts ("Upload", "200MB per file • CSV", "Drag and drop a
+    file here") in English and offers no option to change them. In Chinese the uploader sits in
+    a keyed container, and CSS scoped to that container hides those texts and shows translated
+    ones with `::after`; the button stays the same button, so choosing and dropping files work.
+    """
+    if lang == "en":
+        return st.file_uploader(label, type=type, key=key, **kwargs)
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    limit = t("At most {size} MB per file", lang, size=limit_mb)
+    if type:
+        limit += " • " + ", ".join(ext.lstrip(".").upper() for ext in type)
+    box = f"{key}_localised"
+    scope = f".st-key-{box} [data-testid='stFileUploaderDropzone']"
+    st.html(
+        "<style>"
+        # The limit line: the built-in text hidden, the translated one in its place.
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] > * {{ display: none; }}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions']::after {{"
+        f" content: {_css_text(limit)}; font-size: 0.875rem; opacity: 0.6; }}"
+        # The button: its English word hidden (the icon stays), the translation after it. Only the
+        # empty zone's button: once a file is chosen its chip and remove button show instead.
+        f"{scope} > span > button [data-testid='stMarkdownContainer'] {{ display: none; }}"
+        f"{scope} > span > button::after {{ content: {_css_text(t('Choose a file to upload', lang))}; }}"
+        # While a file is dragged over the zone Streamlit says "Drag and drop a file here".
+        f"{scope} > div:not([data-testid]) > span {{ font-size: 0; }}"
+        f"{scope} > div:not([data-testid]) > span::after {{"
+        f" content: {_css_text(t('Drop the file here', lang))}; font-size: 1rem; }}"
+        "</style>"
+    )
+    with st.container(key=box):
+        return st.file_uploader(label, type=type, key=key, **kwargs)

@@ -7,29 +7,45 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli import error, language
 from core.db import init_db, make_engine
+from core.i18n import N_, t
 from core.importing.engine import ImportRefused, ImportResult
 from core.importing.kinds import LOAD_ORDER
 from core.importing.load import import_path, load_folder, seed_demo
 from core.importing.upload_cli import UPLOAD_COMMANDS, add_complaint_options, run_complaint_import
 
 EXIT_REFUSED = 2
+STATES = {"committed": N_("committed"), "dry run": N_("dry run"), "refused": N_("refused")}
 
 
-def _print_result(result: ImportResult, fmt: str) -> None:
+def state_text(result: ImportResult, lang: str) -> str:
+    state = "committed" if result.committed else ("dry run" if result.dry_run else "refused")
+    return t(STATES[state], lang)
+
+
+def print_rejected(result: ImportResult, lang: str) -> None:
+    """The first 20 rejected rows on stderr, with the reason in the language."""
+    rejected = result.outcomes[result.outcomes["outcome"] == "rejected"]
+    for row in rejected.head(20).itertuples():
+        reason = row.reason_zh if lang == "zh" and row.reason_zh else row.reason_en
+        print(
+            "  " + t("row {row}: {column}: {reason}", lang, row=row.row, column=row.column, reason=reason),
+            file=sys.stderr,
+        )
+    if len(rejected) > 20:
+        print("  " + t("... and {n} more rejected rows", lang, n=len(rejected) - 20), file=sys.stderr)
+
+
+def _print_result(result: ImportResult, fmt: str, lang: str = "en") -> None:
     if fmt == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     counts = "  ".join(f"{k}={v}" for k, v in result.counts().items())
-    state = "committed" if result.committed else ("dry run" if result.dry_run else "refused")
-    print(f"{result.kind}: {counts}  [{state}]")
+    print(f"{result.kind}: {counts}  [{state_text(result, lang)}]")
     if result.message_code:
-        print(result.message("en"))
-    rejected = result.outcomes[result.outcomes["outcome"] == "rejected"]
-    for row in rejected.head(20).itertuples():
-        print(f"  row {row.row}: {row.column}: {row.reason_en}", file=sys.stderr)
-    if len(rejected) > 20:
-        print(f"  ... and {len(rejected) - 20} more rejected rows", file=sys.stderr)
+        print(result.message(lang))
+    print_rejected(result, lang)
 
 
 def _configure_import(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +66,9 @@ def _configure_import(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    lang = language(args)
     if not args.file.exists():
-        print(f"error: no such file: {args.file}", file=sys.stderr)
+        print(error(t("no such file: {path}", lang, path=args.file), lang), file=sys.stderr)
         return EXIT_REFUSED
     engine = make_engine()
     init_db(engine)
@@ -69,10 +86,14 @@ def _run_import(args: argparse.Namespace) -> int:
         )
     except ImportRefused as exc:
         if args.format == "json":
-            print(json.dumps({"kind": args.kind, "committed": False, "message": exc.message("en")}))
-        print(f"error: {exc.message('en')}", file=sys.stderr)
+            print(
+                json.dumps(
+                    {"kind": args.kind, "committed": False, "message": exc.message(lang)}, ensure_ascii=False
+                )
+            )
+        print(error(exc.message(lang), lang), file=sys.stderr)
         return EXIT_REFUSED
-    _print_result(result, args.format)
+    _print_result(result, args.format, lang)
     return 0 if (result.committed or result.dry_run) else EXIT_REFUSED
 
 
@@ -82,7 +103,7 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
 
 
-def _run_folder(engine, folder: Path | None, fmt: str) -> int:  # type: ignore[no-untyped-def]
+def _run_folder(engine, folder: Path | None, fmt: str, lang: str = "en") -> int:  # type: ignore[no-untyped-def]
     def report(kind: str, step: int, total: int) -> None:
         if fmt == "text":
             print(f"[{step}/{total}] {kind} ...", flush=True)
@@ -91,12 +112,12 @@ def _run_folder(engine, folder: Path | None, fmt: str) -> int:  # type: ignore[n
         try:
             summary = seed_demo(engine, progress=report)
         except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(error(str(exc), lang), file=sys.stderr)
             return EXIT_REFUSED
         if fmt == "json":
             print(json.dumps(summary, ensure_ascii=False))
         else:
-            print(f"demo organisation loaded from {summary['folder']}")
+            print(t("Demo organisation loaded from {folder}.", lang, folder=summary["folder"]))
         return 0
     outcome = load_folder(engine, folder, username="cli", progress=report)
     if fmt == "json":
@@ -113,23 +134,25 @@ def _run_folder(engine, folder: Path | None, fmt: str) -> int:  # type: ignore[n
         )
     else:
         for result in outcome.results.values():
-            _print_result(result, "text")
+            _print_result(result, "text", lang)
     if not outcome.ok:
-        print(f"error: stopped at {outcome.refused}: {outcome.refusal}", file=sys.stderr)
+        stopped = t("stopped at {kind}: {reason}", lang, kind=outcome.refused, reason=outcome.refusal)
+        print(error(stopped, lang), file=sys.stderr)
         return EXIT_REFUSED
     if not outcome.results:
-        print(f"error: no canonical files found in {folder}", file=sys.stderr)
+        print(error(t("no canonical files found in {folder}", lang, folder=folder), lang), file=sys.stderr)
         return EXIT_REFUSED
     return 0
 
 
 def _run_load(args: argparse.Namespace) -> int:
+    lang = language(args)
     if not args.folder.is_dir():
-        print(f"error: not a folder: {args.folder}", file=sys.stderr)
+        print(error(t("not a folder: {path}", lang, path=args.folder), lang), file=sys.stderr)
         return EXIT_REFUSED
     engine = make_engine()
     init_db(engine)
-    return _run_folder(engine, args.folder, args.format)
+    return _run_folder(engine, args.folder, args.format, lang)
 
 
 def _configure_seed(parser: argparse.ArgumentParser) -> None:
@@ -140,7 +163,7 @@ def _configure_seed(parser: argparse.ArgumentParser) -> None:
 def _run_seed(args: argparse.Namespace) -> int:
     engine = make_engine()
     init_db(engine)
-    return _run_folder(engine, None, args.format)
+    return _run_folder(engine, None, args.format, language(args))
 
 
 IMPORT_COMMANDS = {

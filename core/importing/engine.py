@@ -11,7 +11,7 @@ import json
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,16 +25,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Column, Engine, MetaData, String, Table, cast, func, select, update
+from pandas.core.util.hashing import combine_hash_arrays
+from sqlalchemy import Column, Engine, MetaData, String, Table, bindparam, cast, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from core import aggregates
 from core import models as m
 from core.db import DatabaseBusyError, write_session
 from core.importing.kinds import Col, Kind, get_kind
 from core.importing.reasons import FILE_REASONS, ROW_REASONS, UNMATCHED_REASONS, render
 
 ROW = "_row"  # the spreadsheet row number of each data row (the header is row 1)
+HASH = "row_hash"  # complaints: the hash of the values compared on re-upload (see _compare_with_database)
 OUTCOME_COLUMNS = ["row", "outcome", "column", "reason_code", "reason_en", "reason_zh"]
 T = TypeVar("T")
 OUTCOMES = ("inserted", "updated", "duplicate", "unmatched", "rejected")
@@ -266,6 +269,17 @@ def _stripped(text: pd.Series) -> pd.Series:
     Returning the original keeps its memory shared with the file's frame instead of holding a
     second copy of every text column (a million descriptions are a few hundred megabytes).
     """
+    data = getattr(text.array, "_pa_array", None)  # Arrow-backed text: ask Arrow first
+    if isinstance(data, pa.ChunkedArray) and pa.types.is_string(data.type):
+        # pandas' strip of Arrow text is this very trim; trimming only removes whole characters,
+        # so a cell changed exactly when its byte length did. Most files have no such cell, and
+        # byte lengths come from the offsets: no decoding, no pandas objects.
+        trimmed = pc.utf8_trim_whitespace(data)
+        same = pc.equal(pc.binary_length(trimmed), pc.binary_length(data))
+        del trimmed
+        if pc.all(pc.fill_null(same, True)).as_py():
+            release_memory()
+            return text
     stripped = text.str.strip()
     lengths = text.str.len()
     unchanged = stripped.str.len().eq(lengths) | lengths.isna()
@@ -326,12 +340,17 @@ def import_frame(
     dry_run: bool = False,
     on_reject: str = "refuse",
     row_errors: pd.DataFrame | None = None,
+    department_ids: Collection[int] | None = None,
 ) -> ImportResult:
     """Validate `frame` (canonical column names, text cells) as `kind_name` and upsert it.
 
     on_reject: "refuse" writes nothing when any row is rejected; "skip" writes the valid rows
     and reports the rejected ones. `row_errors` (columns row, column, reason_code, reason_en,
     reason_zh) rejects rows that an earlier stage, such as the file reader, found wrong.
+    `department_ids` limits a department manager's upload to those departments: a row that names
+    (or a stored row that belongs to) another department's department, supervisor, rep or
+    customer is rejected, and so is a complaint attributed to another department (an unmatched
+    one is let through: someone who can see it resolves it later). None: no limit.
     Raises ImportRefused for whole-file problems.
     """
     kind = get_kind(kind_name)
@@ -355,7 +374,9 @@ def import_frame(
     def attempt() -> ImportResult:
         result = ImportResult(kind=kind.name, rows_read=len(frame), dry_run=dry_run)
         with write_session(engine, serialize=f"import:{kind.name}") as session:
-            plan = _plan(session, kind, frame, source=source, row_errors=row_errors)
+            plan = _plan(
+                session, kind, frame, source=source, row_errors=row_errors, department_ids=department_ids
+            )
             _fill_result(result, plan)
             if result.rejected and on_reject == "refuse":
                 result.message_code = "rows_rejected"
@@ -371,10 +392,14 @@ def import_frame(
             session.add(upload)
             session.flush()
             if kind.name == "complaints":
-                # Each complaint remembers the upload that last wrote it, so an upload can be undone.
+                # Each complaint remembers the upload that inserted it and the one that last wrote
+                # it; the values an update replaces go to upload_change. Together: an exact undo.
                 plan.frame["upload_id"] = upload.id
+                plan.frame["created_upload_id"] = upload.id
                 plan.write_columns.append("upload_id")
-            _write(session, kind, plan, source=source)
+            left = aggregates.cells_before_write(session, kind.name, plan.frame)  # weekly aggregates
+            _write(session, kind, plan, source=source, upload_id=upload.id)
+            aggregates.refresh_after_write(session, kind.name, plan.frame, left)  # same transaction
             result.upload_id = upload.id
             result.committed = True
         return result
@@ -504,7 +529,13 @@ class _Plan:
 
 
 def _plan(
-    session: Session, kind: Kind, frame: pd.DataFrame, *, source: str, row_errors: pd.DataFrame | None = None
+    session: Session,
+    kind: Kind,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    row_errors: pd.DataFrame | None = None,
+    department_ids: Collection[int] | None = None,
 ) -> _Plan:
     rows = frame[ROW]
     rejects = _Rejects()
@@ -540,6 +571,10 @@ def _plan(
         for text_col in ("customer_ref", "department_ref", "category", "severity", "channel", "status"):
             typed[text_col] = typed[text_col].fillna("")
         typed["description"] = typed["description"].fillna("")
+    scope = None
+    if department_ids is not None:
+        scope = _department_scope(session, department_ids)
+        _reject_other_departments(kind, typed, rows, rejects, scope)
 
     reject_table = rejects.table()
     rejected_rows = set(reject_table["row"].tolist())
@@ -547,18 +582,143 @@ def _plan(
     compare_columns = write_columns + (["rep_codes"] if kind.name == "activities" else [])
     if kind.name == "reps":
         compare_columns = compare_columns + ["supervisor_id"]
+    if kind.name == "complaints":
+        # Stored with the row, the hash of its compared values lets the next upload of the same
+        # complaints fetch (key, id, hash) instead of every column.
+        typed[HASH] = _signature(typed, compare_columns, kind.model.__table__).view("int64")
+        write_columns = [*write_columns, HASH]
     repeated_rejects: list[dict] = []
     _mark_in_file_duplicates(kind, typed, compare_columns, repeated_rejects)
     if repeated_rejects:
         reject_table = pd.concat([reject_table, pd.DataFrame(repeated_rejects)], ignore_index=True)
     _compare_with_database(session, kind, typed, compare_columns, source)
+    if scope is not None:
+        stored = _reject_stored_of_other_departments(session, kind, typed, scope)
+        if len(stored):
+            reject_table = pd.concat([reject_table, stored], ignore_index=True)
 
     outcomes = _outcome_table(typed, reject_table)
     return _Plan(frame=typed, write_columns=write_columns, outcomes=outcomes)
 
 
+# --- a department manager's uploads ---------------------------------------------------------
+
+_SCOPED = ("departments", "supervisors", "reps", "customers")  # the kinds that belong to a department
+
+
+@dataclass
+class _DepartmentScope:
+    """The departments, supervisors, reps and customers that are a restricted uploader's own."""
+
+    own: dict[str, set[int]]  # kind -> ids of its rows in the uploader's departments
+    codes: dict[str, dict[int, str]]  # kind -> id -> code, to name what is not one's own
+
+
+def _department_scope(session: Session, department_ids: Collection[int]) -> _DepartmentScope:
+    """A rep is one's own when one of their assignments, past or present, is in a team of the department."""
+    mine = {int(d) for d in department_ids}
+    own: dict[str, set[int]] = {}
+    codes: dict[str, dict[int, str]] = {}
+    departments = session.execute(select(m.Department.id, m.Department.code)).all()
+    codes["departments"] = {i: c for i, c in departments}
+    own["departments"] = {i for i, _ in departments if i in mine}
+    for name, model in (("supervisors", m.Supervisor), ("customers", m.Customer)):
+        rows = session.execute(select(model.id, model.code, model.department_id)).all()
+        codes[name] = {i: c for i, c, _ in rows}
+        own[name] = {i for i, _, d in rows if d in mine}
+    codes["reps"] = {i: c for i, c in session.execute(select(m.Rep.id, m.Rep.code)).all()}
+    own["reps"] = set(
+        session.execute(
+            select(m.Assignment.rep_id)
+            .join(m.Supervisor, m.Supervisor.id == m.Assignment.supervisor_id)
+            .where(m.Supervisor.department_id.in_(sorted(mine) or [-1]))
+            .distinct()
+        ).scalars()
+    )
+    return _DepartmentScope(own=own, codes=codes)
+
+
+def _scoped_columns(kind: Kind) -> list[Col]:
+    return [c for c in kind.columns if c.type == "ref" and c.ref in _SCOPED]
+
+
+def _reject_other_departments(
+    kind: Kind, typed: pd.DataFrame, rows: pd.Series, rejects: _Rejects, scope: _DepartmentScope
+) -> None:
+    """Rows that name another department's department, supervisor, rep or customer."""
+    for col in _scoped_columns(kind):
+        ids = pd.Series(typed[col.db_name], index=typed.index).astype("Int64")
+        bad = (ids.notna() & ~ids.isin(scope.own[col.ref])).fillna(False).astype(bool)
+        values = ids[bad].map(lambda i, ref=col.ref: scope.codes[ref].get(int(i), ""))
+        rejects.add(rows[bad], col.name, "other_department", values)
+    if kind.name == "departments":
+        # A department file's rows are the departments themselves; a new one is no manager's own.
+        own = {scope.codes["departments"][i] for i in scope.own["departments"]}
+        codes = typed["code"].astype("string")
+        bad = (codes.notna() & ~codes.isin(own)).fillna(False).astype(bool)
+        rejects.add(rows[bad], "code", "other_department", codes[bad])
+    if kind.name == "activities":
+        own = {scope.codes["reps"][i] for i in scope.own["reps"] if i in scope.codes["reps"]}
+        foreign = typed["rep_codes"].map(
+            lambda codes: next((c for c in (codes or "").split(";") if c and c not in own), None)
+        )
+        bad = foreign.notna()
+        rejects.add(rows[bad], "rep_codes", "other_department", foreign[bad])
+    if kind.name == "complaints":
+        # Attributed to another department, through the department named or else the customer.
+        dept = pd.Series(typed["department_id"], index=typed.index).astype("Int64")
+        bad = (dept.notna() & ~dept.isin(scope.own["departments"])).fillna(False).astype(bool)
+        named = typed["department_ref"].astype("string").fillna("").ne("")
+        for column in ("department_ref", "customer_ref"):
+            these = bad & (named if column == "department_ref" else ~named)
+            rejects.add(rows[these], column, "other_department", typed.loc[these, column])
+
+
+def _reject_stored_of_other_departments(
+    session: Session, kind: Kind, typed: pd.DataFrame, scope: _DepartmentScope
+) -> pd.DataFrame:
+    """Rows that would update a stored row of another department (moving it into one's own, say).
+
+    Marks them rejected in `typed` and returns their rejections (the _Rejects table's columns).
+    """
+    updating = typed.index[typed["_outcome"] == "update"]
+    if not len(updating):
+        return pd.DataFrame()
+    table = kind.model.__table__
+    stored_cols = [(c.name, c.db_name, c.ref) for c in _scoped_columns(kind) if c.db_name in table.c]
+    if kind.name == "complaints":  # a stored complaint belongs to the department it is attributed to
+        stored_cols.append(("department_ref", "department_id", "departments"))
+    ids = [int(i) for i in typed.loc[updating, "_id"]]
+    found: dict[int, tuple] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        stmt = select(table.c.id, *[table.c[db_name] for _, db_name, _ in stored_cols]).where(
+            table.c.id.in_(chunk)
+        )
+        found.update({row[0]: tuple(row[1:]) for row in session.execute(stmt)})
+    rejects = _Rejects()
+    for i, row_id in zip(updating, ids):
+        problem = None
+        if kind.name in _SCOPED and row_id not in scope.own[kind.name]:
+            column = kind.columns[0].name
+            problem = (column, scope.codes[kind.name].get(row_id, ""))
+        for (name, _, ref), value in zip(stored_cols, found.get(row_id, ())):
+            if problem is None and value is not None and int(value) not in scope.own[ref]:
+                problem = (name, scope.codes[ref].get(int(value), ""))
+        if problem is not None:
+            typed.at[i, "_outcome"] = "rejected"
+            rejects.add(
+                pd.Series([typed.at[i, ROW]]), problem[0], "stored_other_department", pd.Series([problem[1]])
+            )
+    return rejects.table()
+
+
 def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) -> list[str]:
-    """Resolve customer and department (by code or normalised name) and derive the stored columns."""
+    """Resolve customer and department (by code, normalised name or alias) and derive the stored columns.
+
+    A name that matches no code or name but that someone resolved before (name_alias) is
+    attributed as resolved: to its customer (and that customer's department) or department.
+    """
     customers = session.execute(
         select(m.Customer.id, m.Customer.code, m.Customer.name, m.Customer.department_id)
     ).all()
@@ -579,6 +739,21 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
     for did, code, name in departments:
         dept_by_key[normalise_name(code)] = did
         dept_by_key.setdefault(normalise_name(name), did)
+    # Resolved names come after codes and names: they only fill in what those leave open.
+    aliases = session.execute(
+        select(
+            m.NameAlias.name_key, m.NameAlias.customer_id, m.NameAlias.department_id, m.Customer.department_id
+        ).outerjoin(m.Customer, m.Customer.id == m.NameAlias.customer_id)
+    ).all()
+    dept_alias: dict[str, int] = {}
+    for key, cid, did, customer_dept in aliases:
+        if not key:
+            continue
+        if cid is not None:
+            cust_by_key.setdefault(key, (cid, customer_dept))
+        elif did is not None:
+            dept_alias[key] = did
+            dept_by_key.setdefault(key, did)
 
     # Work on the distinct values (a log repeats the same few thousand names a million times),
     # then spread the answers back to the rows by position.
@@ -588,7 +763,10 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
     dept_keys = [normalise_name(v) for v in dept_values]
     cust_hits = [cust_by_key.get(k) for k in cust_keys]
     customer_id = np.array([h[0] if h else -1 for h in cust_hits], dtype="int64")[cust_codes]
-    customer_dept = np.array([h[1] if h else -1 for h in cust_hits], dtype="int64")[cust_codes]
+    # A customer name resolved to a department gives the department without a customer.
+    customer_dept = np.array(
+        [h[1] if h else dept_alias.get(k, -1) for h, k in zip(cust_hits, cust_keys)], dtype="int64"
+    )[cust_codes]
     given_dept = np.array([dept_by_key.get(k, -1) for k in dept_keys], dtype="int64")[dept_codes]
     has_dept = np.array([k != "" for k in dept_keys], dtype=bool)[dept_codes]
     has_cust = np.array([k != "" for k in cust_keys], dtype=bool)[cust_codes]
@@ -598,7 +776,7 @@ def _attribute_complaints(session: Session, typed: pd.DataFrame, source: str) ->
     unknown_dept = has_dept & (given_dept < 0)
     texts = np.array([render(UNMATCHED_REASONS, "unknown_department", "en", value=v) for v in dept_values])
     reason[unknown_dept] = texts.astype(object)[dept_codes[unknown_dept]]
-    unknown_cust = ~has_dept & has_cust & (customer_id < 0)
+    unknown_cust = ~has_dept & has_cust & (customer_dept < 0)
     texts = np.array([render(UNMATCHED_REASONS, "unknown_customer", "en", value=v) for v in cust_values])
     reason[unknown_cust] = texts.astype(object)[cust_codes[unknown_cust]]
     reason[~has_dept & ~has_cust] = render(UNMATCHED_REASONS, "no_customer_or_department", "en")
@@ -659,11 +837,22 @@ def _signature(frame: pd.DataFrame, columns: list[str], table) -> np.ndarray:
     kinds = [_value_kind(table, c) for c in columns]
     for start in range(0, len(frame), _EXISTING_CHUNK):
         part = frame.iloc[start : start + _EXISTING_CHUNK]
-        values = pd.DataFrame(
-            {f"c{n}": _comparable(part[c], k).to_numpy() for n, (c, k) in enumerate(zip(columns, kinds))}
-        )
-        out[start : start + len(part)] = pd.util.hash_pandas_object(values, index=False).to_numpy()
+        # The very value of pd.util.hash_pandas_object over a frame of these columns (index=False),
+        # stored hashes depend on it, without building that frame: each column's hash_array,
+        # combined as pandas combines them.
+        hashes = (_column_hash(_comparable(part[c], k)) for c, k in zip(columns, kinds, strict=True))
+        out[start : start + len(part)] = combine_hash_arrays(hashes, len(columns))
     return out
+
+
+def _column_hash(values: pd.Series) -> np.ndarray:
+    """pd.util.hash_array of a column's values; text is hashed once per distinct value (the
+    factorising done by Arrow), which gives each value the hash it has on its own."""
+    if values.dtype.kind in "iufb":
+        return pd.util.hash_array(values.to_numpy())
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), categorize=False)
+    return hashed[codes]
 
 
 def _mark_in_file_duplicates(
@@ -676,7 +865,10 @@ def _mark_in_file_duplicates(
     repeated = keys.duplicated(keep="first")
     if not repeated.any():
         return
-    signature = pd.Series(_signature(typed.loc[live], columns, kind.model.__table__), index=keys.index)
+    if HASH in typed:  # complaints: the same hash over the same columns, already made
+        signature = pd.Series(typed.loc[live, HASH].to_numpy(), index=keys.index)
+    else:
+        signature = pd.Series(_signature(typed.loc[live], columns, kind.model.__table__), index=keys.index)
     groups = [typed.loc[live, c].astype("string") for c in key_cols]
     first_signature = signature.groupby(groups).transform("first")
     idx = keys.index[repeated]
@@ -823,6 +1015,9 @@ def _rows_frame(rows: list, columns: list[str]) -> pd.DataFrame:
             continue
         if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
             data[name] = pd.Series(array, dtype=pd.StringDtype("pyarrow"))
+        elif name == HASH and array.null_count:
+            # Not float64 with NaN, which would round a 64-bit hash.
+            data[name] = pd.Series(array.to_pandas(types_mapper={array.type: pd.Int64Dtype()}.get))
         else:
             data[name] = array.to_pandas()
     return pd.DataFrame(data)
@@ -842,7 +1037,9 @@ def _compare_with_database(
     """Mark each live row insert, update or duplicate against the stored row with the same key.
 
     Stored rows arrive in parts; each part is matched to the file's rows by key and compared
-    column by column (vectorised), so only the current part is ever held in memory.
+    column by column (vectorised), so only the current part is ever held in memory. Where the
+    file carries a row hash (complaints), the stored rows' keys, ids and hashes are fetched
+    first and only rows stored without a hash are compared column by column.
     """
     live = typed["_outcome"] == ""
     key_cols = [c for c in kind.key if c != "source"]
@@ -862,22 +1059,43 @@ def _compare_with_database(
         return _comparable(values, _value_kind(table, column)).reset_index(drop=True)
 
     new_keys = _key_index([comparable(c) for c in key_cols])
-    new_values = {c: comparable(c) for c in columns}
     ids = np.full(len(positions), -1, dtype="int64")
     same = np.zeros(len(positions), dtype=bool)
-    for existing in _existing(session, kind, typed.loc[live, key_cols], columns, source):
-        stored_keys = _key_index([_comparable(existing[c], _value_kind(table, c)) for c in key_cols])
-        at = new_keys.get_indexer(stored_keys)
-        hit = at >= 0
-        if not hit.any():
-            continue
-        at = at[hit]
-        equal = np.ones(len(at), dtype=bool)
-        for c in columns:
-            stored = _comparable(existing[c], _value_kind(table, c))
-            equal &= _equal_at(new_values[c], at, stored, hit)
-        ids[at] = existing["id"].to_numpy()[hit]
-        same[at] = equal
+
+    def stored_parts(
+        among: np.ndarray | None, fetch: list[str]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
+        """(where in `positions` each matched stored row's key is, which stored rows matched, the part)."""
+        keys = new_keys if among is None else new_keys[among]
+        rows = typed.loc[live, key_cols] if among is None else typed.iloc[positions[among]][key_cols]
+        for existing in _existing(session, kind, rows, fetch, source):
+            stored_keys = _key_index([_comparable(existing[c], _value_kind(table, c)) for c in key_cols])
+            at = keys.get_indexer(stored_keys)
+            hit = at >= 0
+            if hit.any():
+                at = at[hit]
+                yield (at if among is None else among[at]), hit, existing
+
+    unhashed: np.ndarray | None = None
+    if HASH in typed and HASH in table.c:
+        new_hash = (typed[HASH] if whole else typed[HASH].iloc[positions]).to_numpy(dtype="int64")
+        no_hash = np.zeros(len(positions), dtype=bool)
+        for at, hit, existing in stored_parts(None, [HASH]):
+            stored = existing[HASH].array[hit]
+            known = ~np.asarray(pd.isna(stored), dtype=bool)
+            ids[at] = existing["id"].to_numpy()[hit]
+            same[at] = known & (np.asarray(pd.array(stored).fillna(0), dtype="int64") == new_hash[at])
+            no_hash[at] = ~known
+        unhashed = np.flatnonzero(no_hash)
+    if unhashed is None or len(unhashed):
+        new_values = {c: comparable(c) for c in columns}
+        for at, hit, existing in stored_parts(unhashed, columns):
+            equal = np.ones(len(at), dtype=bool)
+            for c in columns:
+                stored = _comparable(existing[c], _value_kind(table, c))
+                equal &= _equal_at(new_values[c], at, stored, hit)
+            ids[at] = existing["id"].to_numpy()[hit]
+            same[at] = equal
     found = ids >= 0
     typed.loc[positions[found], "_id"] = ids[found]
     typed.loc[positions[found & same], "_outcome"] = "duplicate"
@@ -946,7 +1164,7 @@ def _fill_result(result: ImportResult, plan: _Plan) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _write(session: Session, kind: Kind, plan: _Plan, *, source: str) -> None:
+def _write(session: Session, kind: Kind, plan: _Plan, *, source: str, upload_id: int | None = None) -> None:
     typed = plan.frame
     table = kind.model.__table__
     columns = plan.write_columns
@@ -955,16 +1173,16 @@ def _write(session: Session, kind: Kind, plan: _Plan, *, source: str) -> None:
     inserts = typed if is_insert.all() else typed[is_insert]
     updates = typed[typed["_outcome"] == "update"]
     if len(inserts):
-        bulk_insert(session, table.name, columns, inserts[columns])
+        insert_columns = columns + (["created_upload_id"] if "created_upload_id" in typed else [])
+        bulk_insert(session, table.name, insert_columns, inserts[insert_columns])
     if len(updates):
-        setters = {c: table.c[c] for c in columns}
+        if kind.name == "complaints" and upload_id is not None:
+            _keep_previous_values(session, table, columns, [int(i) for i in updates["_id"]], upload_id)
         params = [
             {"_id": int(row_id), **{c: _py(v) for c, v in zip(columns, values)}}
             for row_id, values in zip(updates["_id"], updates[columns].itertuples(index=False, name=None))
         ]
-        from sqlalchemy import bindparam
-
-        stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in setters})
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
         session.connection().execute(stmt, params)
     if kind.name == "reps":
         _sync_first_assignments(session, typed[typed["_outcome"].isin(["insert", "update"])])
@@ -974,6 +1192,42 @@ def _write(session: Session, kind: Kind, plan: _Plan, *, source: str) -> None:
         )
     if kind.name == "activities":
         _sync_attendees(session, typed[typed["_outcome"].isin(["insert", "update"])])
+
+
+def _keep_previous_values(
+    session: Session, table: Table, columns: list[str], ids: list[int], upload_id: int
+) -> None:
+    """Record, in upload_change, the values of the rows an upload is about to update (for undo)."""
+    records: list[tuple[int, int, str]] = []
+    for start in range(0, len(ids), _CHUNK):
+        stmt = select(table.c.id, *[table.c[c] for c in columns]).where(
+            table.c.id.in_(ids[start : start + _CHUNK])
+        )
+        for row in session.execute(stmt):
+            records.append((upload_id, row[0], previous_json(dict(zip(columns, row[1:])))))
+    frame = pd.DataFrame(records, columns=["upload_id", "complaint_id", "previous_json"])
+    bulk_insert(session, m.UploadChange.__table__.name, list(frame.columns), frame)
+
+
+def previous_json(values: dict[str, object]) -> str:
+    """A row's values as JSON (dates and datetimes in ISO form), as upload_change keeps them."""
+    plain = {k: v.isoformat() if isinstance(v, date | datetime) else _py(v) for k, v in values.items()}
+    return json.dumps(plain, ensure_ascii=False)
+
+
+def previous_values(table: Table, text: str) -> dict[str, object]:
+    """The values previous_json kept, typed again for the table's columns."""
+    values: dict[str, object] = {}
+    for name, value in json.loads(text).items():
+        if name not in table.c:
+            continue
+        kind = _value_kind(table, name)
+        if value is not None and kind == "datetime":
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind == "date":
+            value = date.fromisoformat(value)
+        values[name] = value
+    return values
 
 
 def _py(value: object) -> object:

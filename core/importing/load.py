@@ -123,11 +123,15 @@ def import_bytes(
     username: str = "",
     dry_run: bool = False,
     on_reject: str = "refuse",
+    department_ids: frozenset[int] | None = None,
 ) -> ImportResult:
-    """Import one canonical file given as bytes; the same bytes again are recognised at once."""
+    """Import one canonical file given as bytes; the same bytes again are recognised at once.
+
+    `department_ids` limits the rows to those departments (a department manager's upload).
+    """
     return _import_file(
         engine, kind, data, len(data), file_name, source=source, username=username, dry_run=dry_run,
-        on_reject=on_reject,
+        on_reject=on_reject, department_ids=department_ids,
     )  # fmt: skip
 
 
@@ -148,6 +152,7 @@ def _import_file(
     username: str = "",
     dry_run: bool = False,
     on_reject: str = "refuse",
+    department_ids: frozenset[int] | None = None,
 ) -> ImportResult:
     get_kind(kind)
     digest = file_hash(data)
@@ -162,7 +167,14 @@ def _import_file(
     )
     # The frame is handed over, not kept here, so its text can be freed once it is parsed.
     return import_frame(
-        engine, kind, read_canonical_csv(data), source=source, meta=meta, dry_run=dry_run, on_reject=on_reject
+        engine,
+        kind,
+        read_canonical_csv(data),
+        source=source,
+        meta=meta,
+        dry_run=dry_run,
+        on_reject=on_reject,
+        department_ids=department_ids,
     )
 
 

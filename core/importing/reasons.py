@@ -68,6 +68,16 @@ ROW_REASONS: dict[str, dict[str, str]] = {
         "en": "left_on is earlier than hired_on",
         "zh": "离职日期早于入职日期",
     },
+    "other_department": {
+        "en": "{column} '{value}' belongs to another department; a department manager uploads only "
+        "their own department's data",
+        "zh": "{column}“{value}”属于其他部门；部门经理只能上传本部门的数据",
+    },
+    "stored_other_department": {
+        "en": "the stored row with this key belongs to another department ({column} '{value}'); "
+        "a department manager changes only their own department's data",
+        "zh": "已保存的同键记录属于其他部门（{column}“{value}”）；部门经理只能修改本部门的数据",
+    },
     "in_future": {
         "en": "{column} '{value}' is in the future",
         "zh": "{column}“{value}”是将来的时间",

@@ -4,15 +4,16 @@ The upload page and the CLI both call these functions; they add nothing but widg
 printing. A complaint export goes through `read_complaint_file` (any encoding, any headers)
 and then the one import engine; the other record kinds go through the canonical CSV path.
 
-Undo. The engine stamps every complaint it writes with the upload that last wrote it, so an
-upload's own rows are those stamped with it whose surrogate id is above the highest id that
-existed when it started (recorded in its "upload.commit" audit event). Undo deletes exactly
-those; rows the upload *updated* keep their new values, and rows it inserted that a later
-upload has changed since stay with that later upload.
+Undo. The engine stamps every complaint it inserts with the upload that created it
+(created_upload_id) and every complaint it writes with the upload that last wrote it
+(upload_id); before it updates a complaint it keeps the values it replaces in upload_change.
+Undo deletes exactly the complaints the upload inserted and puts back exactly the values it
+replaced, whatever was uploaded since, unless a later upload changed one of those complaints:
+then that upload must be undone first.
 
-Resolved names. The engine attributes complaints by code and name only; a name someone mapped
-with resolve_unmatched is matched again right after each upload that brings it back, from the
-resolutions recorded in the audit trail (until the engine reads such aliases itself).
+Resolved names. resolve_unmatched remembers each decision in name_alias (normalised name →
+customer or department); the engine reads it, so an upload that repeats a resolved name
+attributes those complaints directly and counts them as matched.
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
-from sqlalchemy import Engine, case, delete, func, select, text, update
+from sqlalchemy import Engine, bindparam, case, delete, func, select, text, update
 from sqlmodel import Session
 
+from core import aggregates
 from core import models as m
 from core.audit import record_event
 from core.auth import Permission, can
@@ -43,6 +45,7 @@ from core.importing.engine import (
     ImportResult,
     import_frame,
     normalise_name,
+    previous_values,
 )
 from core.importing.errors import FileRefused
 from core.importing.kinds import LOAD_ORDER, get_kind
@@ -55,7 +58,6 @@ from core.importing.sniff import sniff_file
 from core.settings import get_settings
 
 COMPLAINTS = "complaints"
-WRITTEN = ("committed", "undone")  # statuses of uploads that wrote rows at some point
 COMMIT_EVENT, UNDO_EVENT, RESOLVE_EVENT, PROFILE_EVENT = (
     "upload.commit",
     "upload.undo",
@@ -79,9 +81,9 @@ MESSAGES: dict[str, str] = {
     "undo_twice": N_("Upload #{id} was already undone by {who} at {when}; nothing was changed."),
     "undo_nothing": N_("Upload #{id} wrote nothing (its status is “{status}”), so there is nothing to undo."),
     "undo_kind": N_("Only complaint uploads can be undone; upload #{id} loaded {kind}."),
-    "undo_unsure": N_(
-        "Upload #{id} ran at the same time as another complaint upload, so Tripod cannot tell the rows "
-        "it added from the rows it changed. Nothing was undone; correct the complaints with a new upload."
+    "undo_later": N_(
+        "Upload #{id} cannot be undone yet: {count} of its complaints were changed afterwards by upload "
+        "{later}. Nothing was undone; undo the later upload first (the newest first), then this one."
     ),
     "resolve_nothing": N_("No unmatched complaint mentions “{ref}”."),
     "resolve_choose_one": N_("Map “{ref}” to either a customer or a department, not both or neither."),
@@ -135,7 +137,6 @@ class UploadOutcome:
     original: pd.DataFrame | None = None  # canonical files with rejected rows: the rows as read
     profile: str | None = None  # the mapping profile applied, if any
     recognised: bool = False  # the same bytes were committed before: nothing was read or written
-    rematched: int = 0  # unmatched complaints matched again by names resolved before
 
     @property
     def committed(self) -> bool:
@@ -156,7 +157,6 @@ class UploadOutcome:
             **self.result.to_dict(),
             "profile": self.profile,
             "recognised": self.recognised,
-            "rematched": self.rematched,
         }
 
     def rows(self) -> pd.DataFrame | None:
@@ -202,8 +202,12 @@ def import_complaint_upload(
     dry_run: bool = False,
     on_reject: str = "refuse",
     prepared: PreparedFile | None = None,
+    department_ids: Collection[int] | None = None,
 ) -> UploadOutcome:
     """Read a complaint export, map it, validate it and (unless dry_run) write it in one transaction.
+
+    `department_ids` limits a department manager's upload to their departments: a row attributed
+    to another department is rejected with its reason (unmatched rows stay allowed). None: no limit.
 
     `mapping` ({field: column}) or `profile` (a saved profile's name) chooses the columns;
     without either, a profile saved for the same header is applied, else the suggested mapping.
@@ -250,10 +254,11 @@ def import_complaint_upload(
             dry_run=dry_run,
             on_reject=on_reject,
             row_errors=row_errors(prepared),
+            department_ids=department_ids,
         )
 
-    result, rematched = (run(), 0) if dry_run else _write_complaints(engine, username, file_name, run)
-    return UploadOutcome(COMPLAINTS, result, prepared=prepared, profile=profile_name, rematched=rematched)
+    result = run() if dry_run else _write_complaints(engine, username, file_name, run)
+    return UploadOutcome(COMPLAINTS, result, prepared=prepared, profile=profile_name)
 
 
 def _field_label(name: str) -> str:
@@ -358,8 +363,14 @@ def import_record_upload(
     username: str = "",
     dry_run: bool = False,
     on_reject: str = "refuse",
+    department_ids: Iterable[int] | None = None,
 ) -> UploadOutcome:
-    """Import a canonical CSV of any kind (docs/formats.md) the same way; rejected rows come back too."""
+    """Import a canonical CSV of any kind (docs/formats.md) the same way; rejected rows come back too.
+
+    `department_ids` is a department manager's scope (CurrentUser.scope.department_ids): rows of
+    other departments are rejected, each with its reason. None (directors, administrators, the
+    call center, the CLI): no limit.
+    """
     get_kind(kind)
     earlier = _earlier_upload(engine, kind, data, source)
     if earlier is not None:
@@ -375,15 +386,16 @@ def import_record_upload(
             username=username,
             dry_run=dry_run,
             on_reject=on_reject,
+            department_ids=None if department_ids is None else frozenset(department_ids),
         )
 
     writes = not dry_run and kind == COMPLAINTS
-    result, rematched = _write_complaints(engine, username, file_name, run) if writes else (run(), 0)
+    result = _write_complaints(engine, username, file_name, run) if writes else run()
     original = None
     if result.rejected:
         original = read_canonical_csv(data).set_index("_row")
         original.index.name = ROW_INDEX
-    return UploadOutcome(kind, result, original=original, rematched=rematched)
+    return UploadOutcome(kind, result, original=original)
 
 
 # --- same bytes again -----------------------------------------------------------------------
@@ -420,61 +432,20 @@ def _utc_text(moment: datetime) -> str:
 # --- undo bookkeeping -----------------------------------------------------------------------
 
 
-def _writes(upload: type[m.Upload]) -> Any:
-    return (upload.inserted + upload.updated + upload.unmatched) > 0
-
-
-def _write_complaints(engine: Engine, username: str, file_name: str, run) -> tuple[ImportResult, int]:  # type: ignore[no-untyped-def]
-    """Run a complaint import; then match names resolved before, and record where its new rows start.
-
-    Returns the engine's result and how many of its unmatched complaints were matched again.
-    The follow-up is a second transaction: if it fails, the import stands and the names can be
-    resolved again on the page.
-    """
-    with read_session(engine) as session:
-        highest_id = session.scalar(select(func.max(m.Complaint.id))) or 0
-        last_upload = (
-            session.scalar(
-                select(func.max(m.Upload.id)).where(
-                    m.Upload.kind == COMPLAINTS, m.Upload.status.in_(WRITTEN), _writes(m.Upload)
-                )
-            )
-            or 0
-        )
+def _write_complaints(engine: Engine, username: str, file_name: str, run) -> ImportResult:  # type: ignore[no-untyped-def]
+    """Run a complaint import and record it in the audit trail (a second transaction)."""
     result = run()
     if not result.committed or result.upload_id is None or result.message_code == "already_imported":
-        return result, 0
+        return result
     with write_session(engine) as session:
-        _serialise_with_imports(session)
-        rematched = rematch_resolved_names(session, result.upload_id) if result.unmatched else 0
-        # Complaint imports run one at a time, and each takes its upload id inside that turn, so
-        # another writing upload between the two reads means one slipped in after `highest_id`.
-        slipped_in = session.scalar(
-            select(func.count())
-            .select_from(m.Upload)
-            .where(
-                m.Upload.kind == COMPLAINTS,
-                m.Upload.status.in_(WRITTEN),
-                _writes(m.Upload),
-                m.Upload.id > last_upload,
-                m.Upload.id < result.upload_id,
-            )
-        )
         record_event(
             session,
             username,
             COMMIT_EVENT,
             _target(result.upload_id),
-            {
-                "kind": COMPLAINTS,
-                "file": file_name,
-                **result.counts(),
-                "new_ids_above": int(highest_id),
-                "exact": slipped_in == 0,
-                "rematched": rematched,
-            },
+            {"kind": COMPLAINTS, "file": file_name, **result.counts()},
         )
-    return result, rematched
+    return result
 
 
 def _target(upload_id: int) -> str:
@@ -491,17 +462,19 @@ def _serialise_with_imports(session: Session) -> None:
 class UndoResult:
     upload_id: int
     deleted: int  # complaints the upload had inserted, now gone
-    kept: int  # complaints it had updated: they keep the values it wrote
+    restored: int  # complaints it had updated, back to the values they had before it
 
 
 def undo_upload(session: Session, upload_id: int, *, username: str, role: str | None = None) -> UndoResult:
-    """Delete the complaints an upload inserted and mark it undone (who, when), with an audit event.
+    """Undo a complaint upload exactly: delete the complaints it inserted, restore those it updated.
 
-    Rows the upload updated keep their new values (the earlier values were not kept). Only an
-    administrator may undo: `role` is the signed-in user's (the CLI passes "admin"); without it
-    the active user named `username` must be one. A second undo, an unknown upload, one that
-    wrote nothing and one of another kind are refused with UploadRefused. Runs in the caller's
-    write transaction.
+    Uploads committed since are left as they are. When a later upload changed one of this
+    upload's complaints, nothing is undone (UploadRefused "undo_later", naming that upload):
+    it must be undone first. Only an administrator may undo: `role` is the signed-in user's
+    (the CLI passes "admin"); without it the active user named `username` must be one. A second
+    undo, an unknown upload, one that wrote nothing and one of another kind are refused with
+    UploadRefused. Runs in the caller's write transaction; the upload is marked undone (who,
+    when) and audited.
     """
     if role is None:
         role = session.scalar(select(m.User.role).where(m.User.username == username, m.User.is_active))
@@ -524,38 +497,75 @@ def undo_upload(session: Session, upload_id: int, *, username: str, role: str | 
         raise UploadRefused("undo_nothing", id=upload_id, status=upload.status)
     if upload.kind != COMPLAINTS:
         raise UploadRefused("undo_kind", id=upload_id, kind=upload.kind)
-    mine = m.Complaint.upload_id == upload_id
-    marker = _undo_marker(session, upload_id)
-    if marker is not None and marker.get("exact"):
-        added = mine & (m.Complaint.id > int(marker["new_ids_above"]))
-    elif upload.updated == 0 and upload.unmatched == 0:
-        added = mine  # it changed no existing row, so every row stamped with it is one it added
-    else:
-        raise UploadRefused("undo_unsure", id=upload_id)
-    kept = session.scalar(select(func.count()).select_from(m.Complaint).where(mine & ~added)) or 0
-    deleted = session.execute(delete(m.Complaint).where(added)).rowcount or 0
+    created = m.Complaint.created_upload_id == upload_id
+    changes = session.execute(
+        select(m.UploadChange.complaint_id, m.UploadChange.previous_json)
+        .where(m.UploadChange.upload_id == upload_id)
+        .order_by(m.UploadChange.id)
+    ).all()
+    later = _changed_since(session, upload_id, created, [complaint_id for complaint_id, _ in changes])
+    if later:
+        raise UploadRefused(
+            "undo_later",
+            id=upload_id,
+            count=sum(later.values()),
+            later=", ".join(f"#{u}" for u in sorted(later, reverse=True)),
+        )
+    restored = _restore(session, changes)
+    deleted = session.execute(delete(m.Complaint).where(created)).rowcount or 0
+    session.execute(delete(m.UploadChange).where(m.UploadChange.upload_id == upload_id))
+    # The complaints are now as they were before the upload: whatever is derived from them is
+    # refreshed here, in the same transaction.
+    aggregates.refresh_weeks(session, upload.kind, None)  # no-op for kinds without an aggregate
     upload.status = "undone"
     upload.undone_at_utc = datetime.now(UTC)
     upload.undone_by = username
     session.add(upload)
     record_event(
-        session, username, UNDO_EVENT, _target(upload_id), {"deleted": deleted, "kept_updated": kept}
+        session, username, UNDO_EVENT, _target(upload_id), {"deleted": deleted, "restored": restored}
     )
     session.flush()
-    return UndoResult(upload_id=upload_id, deleted=deleted, kept=kept)
+    return UndoResult(upload_id=upload_id, deleted=deleted, restored=restored)
 
 
-def _undo_marker(session: Session, upload_id: int) -> dict | None:
-    detail = session.scalar(
-        select(m.AuditEvent.detail)
-        .where(m.AuditEvent.action == COMMIT_EVENT, m.AuditEvent.target == _target(upload_id))
-        .order_by(m.AuditEvent.id.desc())
-        .limit(1)
-    )
-    try:
-        return json.loads(detail) if detail else None
-    except ValueError:
-        return None
+_ID_CHUNK = 10_000  # ids per IN (...) list: PostgreSQL takes at most 65,535 parameters
+
+
+def _changed_since(session: Session, upload_id: int, created: Any, changed_ids: list[int]) -> dict[int, int]:
+    """Later committed uploads that last wrote complaints this upload inserted or updated: id → count."""
+    c, u = m.Complaint, m.Upload
+    found: dict[int, int] = {}
+    parts: list[Any] = [created] + [
+        c.id.in_(changed_ids[i : i + _ID_CHUNK]) for i in range(0, len(changed_ids), _ID_CHUNK)
+    ]
+    for mine in parts:
+        rows = session.execute(
+            select(c.upload_id, func.count())
+            .join(u, u.id == c.upload_id)
+            .where(mine, c.upload_id != upload_id, u.status == "committed")
+            .group_by(c.upload_id)
+        ).all()
+        for later, count in rows:
+            found[int(later)] = found.get(int(later), 0) + int(count)
+    return found
+
+
+def _restore(session: Session, changes: list[Any]) -> int:
+    """Put back the values upload_change kept; names resolved since then are applied again."""
+    table = m.Complaint.__table__
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for complaint_id, previous in changes:
+        values = previous_values(table, previous)
+        groups.setdefault(tuple(values), []).append({"_id": complaint_id, **values})
+    restored = 0
+    for columns, params in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({k: bindparam(k) for k in columns})
+        session.connection().execute(stmt, params)
+        restored += len(params)
+    ids = [complaint_id for complaint_id, _ in changes]
+    for i in range(0, len(ids), _ID_CHUNK):
+        _apply_aliases(session, m.Complaint.id.in_(ids[i : i + _ID_CHUNK]))
+    return restored
 
 
 # --- history --------------------------------------------------------------------------------
@@ -832,7 +842,8 @@ def resolve_unmatched(
     Every unmatched complaint whose department (or, when it names no department, customer) is
     written as `ref_text` (after NFKC, trimming, case-folding) becomes matched: to the customer
     and its department, or to the department. Runs in the caller's write transaction; audited.
-    The decision is remembered: a later upload that brings the name again is matched the same way.
+    The decision is remembered in name_alias (a later decision for the same name replaces it):
+    an upload that brings the name again attributes its complaints the same way, as matched.
     """
     customer_code = (customer_code or "").strip() or None
     department_code = (department_code or "").strip() or None
@@ -850,6 +861,7 @@ def resolve_unmatched(
         raise UploadRefused(code, code=customer_code or department_code)
     count = _match(session, customer_refs, department_refs, target)
     spellings = sorted(set(customer_refs) | set(department_refs))
+    _remember_alias(session, ref_text, target, username)
     record_event(
         session,
         username,
@@ -864,6 +876,19 @@ def resolve_unmatched(
     )
     session.flush()
     return Resolution(ref_text, count, customer_code, department_code, spellings)
+
+
+def _remember_alias(session: Session, ref_text: str, target: dict[str, object], username: str) -> None:
+    key = normalise_name(ref_text)
+    alias = session.execute(select(m.NameAlias).where(m.NameAlias.name_key == key)).scalar_one_or_none()
+    alias = alias or m.NameAlias(name_key=key[:300])
+    alias.written = ref_text.strip()[:300]
+    alias.customer_id = target.get("customer_id")  # type: ignore[assignment]
+    alias.department_id = None if alias.customer_id is not None else target["department_id"]  # type: ignore[assignment]
+    alias.created_by = username
+    alias.created_at_utc = datetime.now(UTC)
+    session.add(alias)
+    session.flush()
 
 
 def _unmatched_spellings(
@@ -914,43 +939,24 @@ def _match(
     if "customer_id" not in target:
         # A department stands for names written in either column.
         rows = rows | (unmatched & c.department_ref.in_(department_refs or [""]))
-    return session.execute(update(c).where(rows).values(target)).rowcount or 0
+    # The stored hash no longer describes the row: the next upload compares it column by column.
+    return session.execute(update(c).where(rows).values({**target, "row_hash": None})).rowcount or 0
 
 
-def rematch_resolved_names(session: Session, upload_id: int) -> int:
-    """Match an upload's unmatched complaints whose names were resolved before; returns how many.
-
-    The import engine attributes by code and name only, so a name mapped earlier by
-    resolve_unmatched would come back unmatched with every new export that repeats it. The
-    mappings are read from the resolutions' audit events (latest wins).
-    """
-    details = session.execute(
-        select(m.AuditEvent.detail).where(m.AuditEvent.action == RESOLVE_EVENT).order_by(m.AuditEvent.id)
-    ).scalars()
-    decided: dict[str, tuple[str | None, str | None]] = {}
-    for detail in details:
-        try:
-            entry = json.loads(detail)
-        except ValueError:
-            continue
-        for spelling in entry.get("spellings", []):
-            decided[normalise_name(spelling)] = (entry.get("customer"), entry.get("department"))
-    if not decided:
-        return 0
-    mine = m.Complaint.upload_id == upload_id
+def _apply_aliases(session: Session, condition: Any) -> int:
+    """Match the unmatched complaints (among `condition`) whose names were resolved; returns how many."""
+    aliases = session.execute(
+        select(m.NameAlias.name_key, m.Customer.code, m.Department.code)
+        .outerjoin(m.Customer, m.Customer.id == m.NameAlias.customer_id)
+        .outerjoin(m.Department, m.Department.id == m.NameAlias.department_id)
+    ).all()
+    grouped: dict[tuple[str | None, str | None], set[str]] = {}
+    for key, customer_code, department_code in aliases:
+        grouped.setdefault((customer_code, department_code), set()).add(key)
     total = 0
-    for (customer_code, department_code), keys in _invert(decided).items():
-        customer_refs, department_refs = _unmatched_spellings(session, keys, mine)
+    for (customer_code, department_code), keys in grouped.items():
+        customer_refs, department_refs = _unmatched_spellings(session, keys, condition)
         target = _resolution_target(session, customer_code, department_code)
         if target is not None and (customer_refs or department_refs):
-            total += _match(session, customer_refs, department_refs, target, mine)
+            total += _match(session, customer_refs, department_refs, target, condition)
     return total
-
-
-def _invert(
-    decided: dict[str, tuple[str | None, str | None]],
-) -> dict[tuple[str | None, str | None], set[str]]:
-    grouped: dict[tuple[str | None, str | None], set[str]] = {}
-    for key, target in decided.items():
-        grouped.setdefault(target, set()).add(key)
-    return grouped

@@ -8,7 +8,9 @@ import sys
 
 from sqlalchemy import Engine
 
+from core.cli import error, language
 from core.db import init_db, make_engine, read_session, write_session
+from core.i18n import t
 from core.importing.mapping import FIELDS
 from core.importing.upload import (
     REFUSALS,
@@ -55,6 +57,7 @@ def _parse_map(items: list[str]) -> dict[str, str] | None:
 
 
 def run_complaint_import(engine: Engine, args: argparse.Namespace) -> int:
+    lang = language(args)
     mapping = _parse_map(args.map)
     try:
         outcome = import_complaint_upload(
@@ -72,24 +75,27 @@ def run_complaint_import(engine: Engine, args: argparse.Namespace) -> int:
             on_reject="skip" if args.skip_rejected else "refuse",
         )
     except REFUSALS as exc:
-        message = exc.message("en")
+        message = exc.message(lang)
         if args.format == "json":
             print(
                 json.dumps({"kind": "complaints", "committed": False, "message": message}, ensure_ascii=False)
             )
-        print(f"error: {message}", file=sys.stderr)
+        print(error(message, lang), file=sys.stderr)
         if isinstance(exc, UploadRefused) and exc.code == "mapping_incomplete":
-            print(
+            hint = t(
                 "Map them with --map FIELD=COLUMN (for example --map id=工单号 --map received_at=受理时间), "
                 "or apply a saved mapping with --profile NAME.",
-                file=sys.stderr,
+                lang,
             )
+            print(hint, file=sys.stderr)
         return EXIT_REFUSED
-    _print_outcome(outcome, args.format)
+    _print_outcome(outcome, args.format, lang)
     return 0 if (outcome.committed or outcome.result.dry_run) else EXIT_REFUSED
 
 
-def _print_outcome(outcome: UploadOutcome, fmt: str) -> None:
+def _print_outcome(outcome: UploadOutcome, fmt: str, lang: str = "en") -> None:
+    from core.importing.cli import print_rejected, state_text
+
     prepared = outcome.prepared
     if fmt == "json":
         extra = {}
@@ -98,8 +104,8 @@ def _print_outcome(outcome: UploadOutcome, fmt: str) -> None:
         print(json.dumps({**outcome.to_dict(), **extra}, ensure_ascii=False))
         return
     result = outcome.result
-    state = "committed" if result.committed else ("dry run" if result.dry_run else "refused")
-    upload = f"  upload #{result.upload_id}" if result.upload_id else ""
+    state = state_text(result, lang)
+    upload = "  " + t("upload #{id}", lang, id=result.upload_id) if result.upload_id else ""
     print(f"complaints: {'  '.join(f'{k}={v}' for k, v in result.counts().items())}  [{state}]{upload}")
     if prepared is not None:
         how = prepared.encoding or f"sheet “{prepared.sheet}”"
@@ -107,14 +113,8 @@ def _print_outcome(outcome: UploadOutcome, fmt: str) -> None:
         profile = f" (profile “{outcome.profile}”)" if outcome.profile else ""
         print(f"read as {how}; mapping{profile}: {mapped}")
     if result.message_code:
-        print(result.message("en"))
-    if outcome.rematched:
-        print(f"{outcome.rematched} unmatched complaint(s) matched again by names resolved before")
-    rejected = result.outcomes[result.outcomes["outcome"] == "rejected"]
-    for row in rejected.head(20).itertuples():
-        print(f"  row {row.row}: {row.column}: {row.reason_en}", file=sys.stderr)
-    if len(rejected) > 20:
-        print(f"  ... and {len(rejected) - 20} more rejected rows", file=sys.stderr)
+        print(result.message(lang))
+    print_rejected(result, lang)
 
 
 # --- uploads and undo ---------------------------------------------------------------------
@@ -136,7 +136,7 @@ def _run_uploads(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, default=str))
         return 0
     if history.empty:
-        print("no uploads yet")
+        print(t("No uploads yet.", language(args)))
         return 0
     for row in history.itertuples():
         when = row.created_at.strftime("%Y-%m-%d %H:%M") if row.created_at is not None else "—"
@@ -149,8 +149,9 @@ def _run_uploads(args: argparse.Namespace) -> int:
 
 def _configure_undo(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Undo a complaint upload: the complaints it inserted are deleted, rows it updated keep their "
-        "new values, and the upload stays in the history marked undone."
+        "Undo a complaint upload: the complaints it inserted are deleted, the ones it updated get their "
+        "previous values back, and the upload stays in the history marked undone. Refused when a later "
+        "upload changed one of its complaints (undo that one first)."
     )
     parser.add_argument("upload_id", type=int)
     parser.add_argument("--user", default="cli", help="name recorded as the one who undid it")
@@ -165,14 +166,25 @@ def _run_undo(args: argparse.Namespace) -> int:
         with write_session(engine) as session:
             undone = undo_upload(session, args.upload_id, username=args.user, role="admin")
     except UploadRefused as exc:
-        print(f"error: {exc.message('en')}", file=sys.stderr)
+        lang = language(args)
+        print(error(exc.message(lang), lang), file=sys.stderr)
         return EXIT_REFUSED
     if args.format == "json":
-        print(json.dumps({"upload_id": undone.upload_id, "deleted": undone.deleted, "kept": undone.kept}))
+        print(
+            json.dumps(
+                {"upload_id": undone.upload_id, "deleted": undone.deleted, "restored": undone.restored}
+            )
+        )
     else:
         print(
-            f"upload #{undone.upload_id} undone: {undone.deleted} complaint(s) deleted, "
-            f"{undone.kept} updated complaint(s) keep their new values"
+            t(
+                "Upload #{id} undone: {deleted} complaint(s) deleted, {restored} updated complaint(s) "
+                "restored to their previous values.",
+                language(args),
+                id=undone.upload_id,
+                deleted=undone.deleted,
+                restored=undone.restored,
+            )
         )
     return 0
 

@@ -13,12 +13,13 @@ from core.i18n import format_number, t
 from core.metrics.complaints import matched_complaints_in
 from core.metrics.scope import (
     UNIT_ID,
-    attribute,
+    attribute_customers,
     check_level,
     days_before,
     frame,
     in_team_on,
     local_day,
+    per_unit,
     safe_ratio,
     team,
 )
@@ -74,21 +75,14 @@ def key_account_coverage(
         )
     )
     stmt = select(c.c.id).select_from(c).where(c.c.key_account == true(), c.c.since <= day)
-    stmt, unit = attribute(
+    stmt, unit = attribute_customers(stmt, level, c, day=day, department_ids=department_ids)
+    stmt = per_unit(
         stmt,
         level,
-        rep_id=c.c.owner_rep_id,
-        day=day,
-        department_id=c.c.department_id,
-        department_ids=department_ids,
-    )
-    stmt = stmt.with_only_columns(
-        unit.label(UNIT_ID),
+        unit,
         func.count().label("key_accounts"),
         func.sum(case((contacted, 1), else_=0)).label("contacted"),
     )
-    if level != "company":
-        stmt = stmt.where(unit.is_not(None)).group_by(unit)
     out = frame(session, stmt, [UNIT_ID, "key_accounts", "contacted"])
     out[UNIT_ID] = out[UNIT_ID].astype("int64")
     out["key_accounts"] = out["key_accounts"].astype("int64")
@@ -195,14 +189,14 @@ def reactive_complaints(
         )
     )
     stmt, unit = matched_complaints_in(window, level, department_ids)
-    stmt = stmt.outerjoin(ka, ka.c.id == _k.c.customer_id).with_only_columns(
-        unit.label(UNIT_ID),
+    stmt = per_unit(
+        stmt.outerjoin(ka, ka.c.id == _k.c.customer_id),
+        level,
+        unit,
         func.count().label("complaints"),
         func.sum(case((is_key_account, 1), else_=0)),
         func.sum(case((and_(is_key_account, ~recently_contacted), 1), else_=0)),
     )
-    if level != "company":
-        stmt = stmt.where(unit.is_not(None)).group_by(unit)
     out = frame(session, stmt, [UNIT_ID, "complaints", "key_account_complaints", "reactive"])
     for column in (UNIT_ID, "complaints", "key_account_complaints", "reactive"):
         out[column] = out[column].fillna(0).astype("int64")

@@ -19,7 +19,15 @@ from core.metrics.sqlcal import fetch_frame
 from core.metrics.targets import UNIT_ID, attainment_windows, bookings_by, plan_check
 from core.models import Department, Plan, Supervisor
 from core.params import DEFAULT_PARAMS, MetricParams
-from core.periods import Window, add_months, format_half, format_month, format_quarter, period_window
+from core.periods import (
+    Window,
+    add_months,
+    format_half,
+    format_month,
+    format_quarter,
+    parse_week,
+    period_window,
+)
 from core.tables import Column
 
 PERIOD_TYPES = ("month", "quarter", "half", "year")
@@ -220,13 +228,26 @@ def last_full_day(today: date) -> date:
     return today - timedelta(days=1)
 
 
+def as_of_day(week: str, yesterday: date) -> date:
+    """The Plans page's as-of day for a chosen week: its Sunday (as This week counts), at most yesterday."""
+    return min(parse_week(week)[1], yesterday)
+
+
 # --- how the page reads -------------------------------------------------------------------
 
 
-def with_period_labels(frame: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
-    """The frame with period_label: the period in words, marked when it is counted to date."""
+def with_period_labels(
+    frame: pd.DataFrame, kind: str, lang: str, *, as_of: date | None = None
+) -> pd.DataFrame:
+    """The frame with period_label: the period in words, marked when it is counted to date.
+
+    With `as_of` the mark names the day ("Q4 2026 (to 22 Nov)"), so the figure reads with its date.
+    """
+    running = (
+        t(" (to {day})", lang, day=format_date(as_of, lang, style="MMMd")) if as_of else t(" (to date)", lang)
+    )
     labels = [
-        period_label(kind, start, lang) + (t(" (to date)", lang) if to_date else "")
+        period_label(kind, start, lang) + (running if to_date else "")
         for start, to_date in zip(frame["period_start"], frame["to_date"], strict=True)
     ]
     return frame.assign(period_label=pd.Series(labels, index=frame.index, dtype="object"))

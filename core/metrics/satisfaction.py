@@ -13,6 +13,7 @@ from core.metrics.scope import (
     attribute,
     check_level,
     frame,
+    per_unit,
     safe_ratio,
 )
 from core.models import CsatTarget, Department, RepRating, Supervisor, SupervisorRating, Survey
@@ -61,14 +62,14 @@ def csat_by(
         stmt, level, rep_id=s.c.rep_id, day=s.c.date, department_id=None, department_ids=department_ids
     )
     satisfied = func.sum(case((s.c.score >= params.csat_satisfied_min_score, 1), else_=0))
-    stmt = stmt.with_only_columns(
-        unit.label(UNIT_ID),
+    stmt = per_unit(
+        stmt,
+        level,
+        unit,
         func.count().label("responses"),
         satisfied.label("satisfied"),
         func.sum(s.c.score).label("score_sum"),
     )
-    if level != "company":
-        stmt = stmt.where(unit.is_not(None)).group_by(unit)
     raw = frame(session, stmt, [UNIT_ID, "responses", "satisfied", "score_sum"])
     return _csat_frame(raw)
 

@@ -89,6 +89,40 @@ def attribute(
     return stmt, unit
 
 
+def attribute_customers(
+    stmt: Select,
+    level: str,
+    customers: Any,
+    *,
+    day: Any,
+    department_ids: Iterable[int] | None,
+) -> tuple[Select, ColumnElement[Any]]:
+    """`attribute` for facts about customers (the customer table is `customers`, already in `stmt`).
+
+    The customer's own department decides the department; its owner rep, in the team that rep
+    was in on `day`, decides the rep and supervisor.
+    """
+    return attribute(
+        stmt,
+        level,
+        rep_id=customers.c.owner_rep_id,
+        day=day,
+        department_id=customers.c.department_id,
+        department_ids=department_ids,
+    )
+
+
+def per_unit(stmt: Select, level: str, unit: ColumnElement[Any], *columns: Any) -> Select:
+    """`stmt` reduced to `columns` per unit (first column `unit_id`).
+
+    Facts whose unit is unknown (no team on the day) are left out; the company is one row.
+    """
+    stmt = stmt.with_only_columns(unit.label(UNIT_ID), *columns)
+    if level != "company":
+        stmt = stmt.where(unit.is_not(None)).group_by(unit)
+    return stmt
+
+
 def local_day(session: Session, moment: ColumnElement[Any]) -> ColumnElement[Any]:
     """The calendar day of a local-datetime column, comparable with date columns."""
     if session.get_bind().dialect.name == "sqlite":

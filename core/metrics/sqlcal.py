@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Integer
 from sqlalchemy.ext.compiler import compiles
@@ -94,3 +95,25 @@ def fetch_frame(session: Session, stmt: Executable, columns: Sequence[str]) -> p
     if not rows:
         return pd.DataFrame({name: [] for name in columns})
     return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
+
+
+def fetch_numbers(session: Session, stmt: Executable, columns: Sequence[str]) -> pd.DataFrame:
+    """fetch_frame for a select whose columns are all numbers, several times faster on big results.
+
+    The driver's rows are read straight from its cursor (no SQLAlchemy Row per row) into one
+    numpy array. Only for numbers: no type conversion is applied (a date would stay text).
+    """
+    result = session.execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        return pd.DataFrame({name: [] for name in columns})
+    values = np.array(rows, dtype=object) if not isinstance(rows[0][0], int) else None
+    if values is None:
+        try:
+            values = np.array(rows, dtype="int64")
+        except (OverflowError, TypeError, ValueError):
+            values = np.array(rows, dtype=object)
+    return pd.DataFrame({name: values[:, i] for i, name in enumerate(columns)})

@@ -13,19 +13,21 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from core.metrics import COMPANY_UNIT_ID, LEVELS, sqlcal
-from core.metrics.sqlcal import fetch_frame, greatest, least, week_number
-from core.models import Assignment, Booking, Plan, Supervisor, Target
+from core.metrics.sqlcal import fetch_frame, fetch_numbers, greatest, least, week_number
+from core.models import Assignment, Booking, BookingWeek, Plan, Supervisor, Target
 from core.params import DEFAULT_PARAMS, MetricParams
 from core.periods import (
+    FIRST_MONDAY,
     Window,
     day_number,
     days_in_month,
     months_overlapping,
     to_date_window,
+    week_index,
     week_of_index,
     week_window,
     year_window,
@@ -229,6 +231,14 @@ def targets_by(
 
 
 # --- bookings -----------------------------------------------------------------------------
+#
+# Whole ISO weeks are read from booking_week (bookings per rep and week, kept by the importer:
+# core.aggregates), the days of a window outside its whole weeks from the booking rows. A
+# week's cell counts for the team whose assignment covers that whole week; the few cells where
+# an assignment starts or ends inside the week are read from the rows, day by day, as before.
+# All sums are whole cents, so the figures are the very same as summing the rows.
+
+_CENTS = "cents"
 
 
 def _bookings_base(level: str, department_ids: Collection[int] | None, *columns):  # type: ignore[no-untyped-def]
@@ -247,21 +257,231 @@ def _bookings_base(level: str, department_ids: Collection[int] | None, *columns)
     return stmt
 
 
+def _whole_weeks(window: Window) -> tuple[int, int]:
+    """The first and last ISO week index lying wholly inside `window` (first > last: none)."""
+    first_monday = window.start + timedelta(days=(7 - window.start.weekday()) % 7)
+    last_sunday = window.end - timedelta(days=(window.end.weekday() + 1) % 7)
+    return week_index(first_monday), week_index(last_sunday)
+
+
+def _edges(window: Window, first: int, last: int) -> list[Window]:
+    """The days of `window` outside its whole weeks first..last (all of it when there are none)."""
+    if first > last:
+        return [window]
+    out = []
+    monday, sunday = week_of_index(first), week_of_index(last) + timedelta(days=6)
+    if window.start < monday:
+        out.append(Window(window.start, monday - timedelta(days=1)))
+    if sunday < window.end:
+        out.append(Window(sunday + timedelta(days=1), window.end))
+    return out
+
+
+def _keys(level: str, rep_id, week, by_rep: bool, by_week: bool) -> list:  # type: ignore[no-untyped-def]
+    unit = _unit_column(level, rep_id)
+    return [unit.label(UNIT_ID)] + ([rep_id] if by_rep else []) + ([week.label("week")] if by_week else [])
+
+
+def _cents_frame(session: Session, stmt, keys: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    # Every column is a whole number: the driver's tuples are taken as they are (a per-rep,
+    # per-week read is ~400,000 rows for the whole company; SQLAlchemy's Row objects and the
+    # transposition cost more than the query).
+    frame = fetch_numbers(session, stmt, [*keys, _CENTS])
+    if frame.empty:
+        return frame
+    # PostgreSQL sums BIGINT as NUMERIC: back to whole numbers (exact below 2**63).
+    return frame.astype({_CENTS: "int64"})
+
+
+def _raw_cents(
+    session: Session,
+    window: Window,
+    level: str,
+    department_ids: Collection[int] | None,
+    *,
+    by_rep: bool,
+    by_week: bool,
+) -> pd.DataFrame:
+    """Whole cents booked in `window`, summed from the booking rows per unit [rep] [week]."""
+    b = Booking.__table__
+    keys = _keys(level, b.c.rep_id, week_number(b.c.booked_on), by_rep, by_week)
+    stmt = (
+        _bookings_base(level, department_ids, *keys, func.sum(money_cents(b.c.amount)))
+        .where(b.c.booked_on >= window.start, b.c.booked_on <= window.end)
+        .group_by(*[k.element if hasattr(k, "element") else k for k in keys])
+    )
+    return _cents_frame(session, stmt, [k.name for k in keys])
+
+
+def _week_cents(
+    session: Session,
+    first: int,
+    last: int,
+    level: str,
+    department_ids: Collection[int] | None,
+    *,
+    by_rep: bool,
+    by_week: bool,
+) -> pd.DataFrame:
+    """Whole cents booked in the whole weeks first..last per unit [rep] [week], from booking_week.
+
+    Three disjoint parts, by the assignment a booking is attributed through: (1) one that covers
+    the whole span — most reps; their cells are read in one go, without date arithmetic per
+    cell; (2) one that covers the cell's whole week but not the whole span — read cell by cell,
+    only for the few reps whose team changed inside the span; (3) one that covers the booking's
+    day but not its whole week — read from the booking rows, day by day.
+    """
+    bw = BookingWeek.__table__
+    keys = _keys(level, bw.c.rep_id, bw.c.week, by_rep, by_week)
+    names = [k.name for k in keys]
+    group = [k.element if hasattr(k, "element") else k for k in keys]
+    in_span = and_(bw.c.week >= first, bw.c.week <= last)
+    if not _needs_team(level, department_ids):
+        stmt = select(*keys, func.sum(bw.c.amount_cents)).select_from(bw).where(in_span)
+        return _cents_frame(session, stmt.group_by(*group), names)
+    span = Window(week_of_index(first), week_of_index(last) + timedelta(days=6))
+    covers_span = and_(_asg.c.start_on <= span.start, or_(_asg.c.end_on.is_(None), _asg.c.end_on > span.end))
+
+    # (1) Cells of reps in a team that holds them through the whole span.
+    if by_week:
+        stable = select(*keys, bw.c.amount_cents if by_rep else func.sum(bw.c.amount_cents))
+        stable = stable.select_from(bw).join(_asg, and_(_asg.c.rep_id == bw.c.rep_id, covers_span))
+        stable = stable.where(in_span)
+    else:
+        # The span's total per rep first (along the primary key), then attributed per rep.
+        per_rep = (
+            select(bw.c.rep_id, func.sum(bw.c.amount_cents).label(_CENTS))
+            .where(in_span)
+            .group_by(bw.c.rep_id)
+            .subquery("per_rep")
+        )
+        rep_keys = _keys(level, per_rep.c.rep_id, None, by_rep, False)
+        stable = select(*rep_keys, func.sum(per_rep.c[_CENTS])).select_from(per_rep)
+        stable = stable.join(_asg, and_(_asg.c.rep_id == per_rep.c.rep_id, covers_span))
+        group = [k.element if hasattr(k, "element") else k for k in rep_keys]
+    stable = _scoped(stable.join(_sup, _sup.c.id == _asg.c.supervisor_id), department_ids)
+    if not (by_rep and by_week):
+        # (by rep and week: one row per cell already, no grouping or sort in SQL)
+        stable = stable.group_by(*group)
+    parts = [_cents_frame(session, stable, names)]
+    group = [k.element if hasattr(k, "element") else k for k in keys]
+
+    # (2) Cells whose week one assignment covers from Monday to Sunday, that assignment not
+    # covering the whole span: only reps with an assignment starting or ending inside it.
+    moved = select(_asg.c.rep_id).where(
+        _asg.c.start_on <= span.end,
+        or_(_asg.c.end_on.is_(None), _asg.c.end_on > span.start),
+        not_(covers_span),
+    )
+    monday = FIRST_MONDAY + 7 * bw.c.week
+    covers_week = and_(
+        _asg.c.rep_id == bw.c.rep_id,
+        sqlcal.day_number(_asg.c.start_on) <= monday,
+        or_(_asg.c.end_on.is_(None), sqlcal.day_number(_asg.c.end_on) > monday + 6),
+        not_(covers_span),
+    )
+    stmt = select(*keys, func.sum(bw.c.amount_cents)).select_from(bw).join(_asg, covers_week)
+    stmt = stmt.join(_sup, _sup.c.id == _asg.c.supervisor_id).where(in_span, bw.c.rep_id.in_(moved))
+    parts.append(_cents_frame(session, _scoped(stmt, department_ids).group_by(*group), names))
+
+    # (3) Bookings on days an assignment covers without covering the day's whole week.
+    b = Booking.__table__
+    b_monday = FIRST_MONDAY + 7 * week_number(b.c.booked_on)
+    keys = _keys(level, b.c.rep_id, week_number(b.c.booked_on), by_rep, by_week)
+    partial = (
+        select(*keys, func.sum(money_cents(b.c.amount)))
+        .select_from(_asg)
+        .join(
+            b,
+            and_(
+                b.c.rep_id == _asg.c.rep_id,
+                b.c.booked_on >= _asg.c.start_on,
+                or_(_asg.c.end_on.is_(None), b.c.booked_on < _asg.c.end_on),
+            ),
+        )
+        .join(_sup, _sup.c.id == _asg.c.supervisor_id)
+        .where(
+            or_(_asg.c.start_on > span.start, _asg.c.end_on <= span.end),
+            # Named through the reps, so that the database reads those reps' bookings by the
+            # (rep_id, booked_on) index instead of every booking of the span by date.
+            b.c.rep_id.in_(moved),
+            b.c.booked_on >= span.start,
+            b.c.booked_on <= span.end,
+            not_(
+                and_(
+                    sqlcal.day_number(_asg.c.start_on) <= b_monday,
+                    or_(_asg.c.end_on.is_(None), sqlcal.day_number(_asg.c.end_on) > b_monday + 6),
+                )
+            ),
+        )
+    )
+    group = [k.element if hasattr(k, "element") else k for k in keys]
+    parts.append(_cents_frame(session, _scoped(partial, department_ids).group_by(*group), names))
+    return pd.concat([f for f in parts if not f.empty] or parts[:1], ignore_index=True)
+
+
+def _booked_cents(
+    session: Session,
+    windows: Mapping[str, Window],
+    level: str,
+    department_ids: Collection[int] | None,
+    *,
+    by_rep: bool = False,
+    by_week: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Whole cents booked per unit [rep] [week] in each named window (one frame per window).
+
+    Each window's whole weeks are read from booking_week (weekly figures: once for all windows,
+    then cut per window; totals: one read per window, summed per rep in SQL), and its remaining
+    days (at most six at either end) from the booking rows.
+    """
+    names = [UNIT_ID] + (["rep_id"] if by_rep else []) + (["week"] if by_week else [])
+    ranges = {name: _whole_weeks(w) for name, w in windows.items()}
+    spans = [r for r in ranges.values() if r[0] <= r[1]]
+    weekly = None
+    if spans and by_week:
+        lo, hi = min(r[0] for r in spans), max(r[1] for r in spans)
+        weekly = _week_cents(session, lo, hi, level, department_ids, by_rep=by_rep, by_week=True)
+    out = {}
+    for name, window in windows.items():
+        first, last = ranges[name]
+        parts = [
+            _raw_cents(session, edge, level, department_ids, by_rep=by_rep, by_week=by_week)
+            for edge in _edges(window, first, last)
+        ]
+        if first <= last and not by_week:
+            parts.append(
+                _week_cents(session, first, last, level, department_ids, by_rep=by_rep, by_week=False)
+            )
+        elif weekly is not None and first <= last and not weekly.empty:
+            parts.append(weekly[(weekly["week"] >= first) & (weekly["week"] <= last)])
+        parts = [p for p in parts if not p.empty]
+        if not parts:
+            out[name] = pd.DataFrame({column: [] for column in [*names, _CENTS]})
+            continue
+        summed = pd.concat(parts, ignore_index=True).groupby(names, sort=True)[_CENTS].sum()
+        out[name] = summed.reset_index()
+    return out
+
+
 def bookings_by(
     session: Session, window: Window, level: str, *, department_ids: Collection[int] | None = None
 ) -> pd.DataFrame:
     """Bookings in `window` per unit: unit_id, bookings (units without bookings are absent)."""
     check_level(level)
-    b = Booking.__table__
-    unit = _unit_column(level, b.c.rep_id)
-    stmt = (
-        _bookings_base(level, department_ids, unit.label(UNIT_ID), func.sum(money_cents(b.c.amount)))
-        .where(b.c.booked_on >= window.start, b.c.booked_on <= window.end)
-        .group_by(unit)
-    )
-    frame = _frame(session, stmt, [UNIT_ID, "bookings"])
-    frame["bookings"] = frame["bookings"].astype("float64") / 100.0
-    return frame.sort_values(UNIT_ID, ignore_index=True)
+    return _bookings_windows(session, {"w": window}, level, department_ids)["w"]
+
+
+def _bookings_windows(
+    session: Session, windows: Mapping[str, Window], level: str, department_ids: Collection[int] | None
+) -> dict[str, pd.DataFrame]:
+    """bookings_by for several windows at once: name -> (unit_id, bookings)."""
+    out = {}
+    for name, cents in _booked_cents(session, windows, level, department_ids).items():
+        frame = cents.rename(columns={_CENTS: "bookings"})
+        frame["bookings"] = frame["bookings"].astype("float64") / 100.0
+        out[name] = frame.sort_values(UNIT_ID, ignore_index=True)
+    return out
 
 
 def weekly_bookings(
@@ -274,17 +494,9 @@ def weekly_bookings(
 ) -> pd.DataFrame:
     """Bookings per unit (and rep) and ISO week index in `span`: unit_id, [rep_id,] week, bookings."""
     check_level(level)
-    b = Booking.__table__
-    unit = _unit_column(level, b.c.rep_id)
-    week = week_number(b.c.booked_on)
-    keys = [unit.label(UNIT_ID)] + ([b.c.rep_id] if by_rep else []) + [week.label("week")]
-    stmt = (
-        _bookings_base(level, department_ids, *keys, func.sum(money_cents(b.c.amount)))
-        .where(b.c.booked_on >= span.start, b.c.booked_on <= span.end)
-        .group_by(unit, *([b.c.rep_id] if by_rep else []), week)
-    )
     columns = [UNIT_ID] + (["rep_id"] if by_rep else []) + ["week", "bookings"]
-    frame = _frame(session, stmt, columns)
+    cents = _booked_cents(session, {"s": span}, level, department_ids, by_rep=by_rep, by_week=True)["s"]
+    frame = cents.rename(columns={_CENTS: "bookings"})[columns]
     frame["bookings"] = frame["bookings"].astype("float64") / 100.0
     return frame.astype({"week": "int64"}).sort_values(columns[:-1], ignore_index=True)
 
@@ -311,8 +523,7 @@ def attainment_windows(
     span = Window(min(w.start for w in windows.values()), max(w.end for w in windows.values()))
     targets = overlap_targets(target_segments(session, span, level, department_ids=department_ids), windows)
     parts = []
-    for name, window in windows.items():
-        booked = bookings_by(session, window, level, department_ids=department_ids)
+    for name, booked in _bookings_windows(session, windows, level, department_ids).items():
         booked["window"] = name
         parts.append(booked)
     bookings = pd.concat(parts, ignore_index=True)

@@ -22,8 +22,7 @@ from core.importing.reasons import UNMATCHED_REASONS, render
 from core.metrics.complaints import (
     UNMATCHED_COLUMNS,
     category_pareto,
-    repeat_complainants,
-    repeat_summary,
+    repeats_with_summary,
     resolution_stats,
     unmatched_complaints,
     weekly_complaint_series,
@@ -265,6 +264,7 @@ def voice_overview(
                 unmatched["department_ref"], unmatched["customer_ref"], strict=True
             )
         ]
+    repeats, repeat_total = repeats_with_summary(session, window, ids, params)
     return VoiceOverview(
         week=format_week(monday),
         window=window,
@@ -273,8 +273,8 @@ def voice_overview(
         resolution=_with_departments(
             resolution_stats(session, window, "department", ids, params), names, key="unit_id"
         ),
-        repeats=_with_departments(repeat_complainants(session, window, ids, params), names),
-        repeat_total=repeat_summary(session, window, "company", ids, params),
+        repeats=_with_departments(repeats, names),
+        repeat_total=repeat_total,
         reactive=_with_departments(
             reactive_complaints(session, window, "department", ids, params), names, key="unit_id"
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -56,19 +57,28 @@ def build_report(
     charts: bool = True,
     now: datetime | None = None,
     params: MetricParams = DEFAULT_PARAMS,
+    department_codes: Sequence[str] | None = None,
 ) -> bytes:
     """The weekly report of `week` as XLSX or PDF bytes, within the reader's scope (core.auth.Scope).
 
     department_code picks one department (refused with ReportScopeError when outside the
     scope); None gives the company report over every department in scope, or the department
     report when the scope holds exactly one. charts=False leaves the PDF's images out (no
-    browser needed). Errors carry `text(lang)`: ReportError, ReportScopeError,
-    core.periods.PeriodError.
+    browser needed). department_codes (with no department_code) narrows the company report to
+    those departments, each in the scope (Compare's chosen departments). Errors carry
+    `text(lang)`: ReportError, ReportScopeError, core.periods.PeriodError.
     """
     if fmt not in FORMATS:
         raise ReportError("bad_format", fmt=fmt)
     report = gather_report(
-        session, week, department_code=department_code, lang=lang, scope=scope, now=now, params=params
+        session,
+        week,
+        department_code=department_code,
+        lang=lang,
+        scope=scope,
+        now=now,
+        params=params,
+        department_codes=department_codes,
     )
     return render_report(report, fmt, charts=charts)
 

@@ -7,7 +7,7 @@ module only picks, labels and orders them, within the reader's scope. The result
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -71,14 +71,19 @@ class ReportUnit:
     department_name: str
     department_ids: list[int] | None  # None: every department, unfiltered
     supervisor_ids: frozenset[int] | None
+    chosen: bool = False  # the departments were chosen (Compare), not all those in the scope
 
 
-def resolve_unit(session: Session, department_code: str | None, scope: Any) -> ReportUnit:
+def resolve_unit(
+    session: Session, department_code: str | None, scope: Any, department_codes: Sequence[str] | None = None
+) -> ReportUnit:
     """The report's unit for a requested department and the reader's scope (core.auth.Scope).
 
     A department outside a restricted scope is refused, whether or not it exists, so the error
     never tells a manager which other departments there are. A restricted scope of exactly one
-    department with no department requested gives that department's report.
+    department with no department requested gives that department's report. department_codes
+    (with no department_code) narrows a company report to those departments: the ones chosen on
+    Compare; each must be in the scope, and one alone gives that department's report.
     """
     if scope is None:
         raise TypeError("build_report needs the reader's scope (core.auth.Scope); None is not a scope")
@@ -91,6 +96,18 @@ def resolve_unit(session: Session, department_code: str | None, scope: Any) -> R
         if rows.empty:
             raise ReportScopeError("no_departments")
     supervisor_ids = getattr(scope, "supervisor_ids", None)
+    if department_code is None and department_codes is not None:
+        wanted = sorted({code.strip() for code in department_codes})
+        for code in wanted:
+            if code not in set(rows["code"]):
+                if allowed is not None:
+                    raise ReportScopeError("outside_scope", code=code, allowed=", ".join(rows["code"]))
+                raise ReportError("unknown_department", code=code, known=", ".join(list(rows["code"])[:20]))
+        if len(wanted) == 1:
+            department_code = wanted[0]
+        elif len(wanted) < len(rows):
+            chosen = rows[rows["code"].isin(wanted)]
+            return ReportUnit(None, "", sorted(int(i) for i in chosen["id"]), supervisor_ids, chosen=True)
     if department_code is None and allowed is not None and len(rows) == 1:
         department_code = str(rows["code"].iloc[0])
     if department_code is None:
@@ -151,7 +168,14 @@ def company_row(
 # --- tiles --------------------------------------------------------------------------------
 
 
-def _tiles(now: Mapping[str, Any], before: Mapping[str, Any], lang: str, params: MetricParams) -> list[Tile]:
+def qtd_label(sunday: date, lang: str) -> str:
+    """The quarter-to-date figure's name with the day it counts to (the week's Sunday)."""
+    return t("Target attainment, quarter to {day}", lang, day=format_date(sunday, lang, style="MMMd"))
+
+
+def _tiles(
+    now: Mapping[str, Any], before: Mapping[str, Any], lang: str, params: MetricParams, sunday: date
+) -> list[Tile]:
     def tile(key: str, label: str, kind: str, delta_kind: str, detail: str = "") -> Tile:
         return Tile(
             better="down" if key.startswith("complaint") else "up",
@@ -174,7 +198,8 @@ def _tiles(now: Mapping[str, Any], before: Mapping[str, Any], lang: str, params:
             t("Target: {target}", lang, target=format_currency(num(now.get("target_week")), lang)),
         ),
         tile("attainment_week", t("Target attainment, week", lang), "percent", "delta_percent"),
-        tile("attainment_qtd", t("Target attainment, quarter to date", lang), "percent", "delta_percent"),
+        # Named with its as-of day, as on This week: "Target attainment, quarter to Nov 22".
+        tile("attainment_qtd", qtd_label(sunday, lang), "percent", "delta_percent"),
         tile(
             "complaints_week",
             t("Complaints this week", lang),
@@ -202,6 +227,12 @@ def _tiles(now: Mapping[str, Any], before: Mapping[str, Any], lang: str, params:
                 "{responses} survey answers",
                 lang,
                 responses=format_number(num(now.get("surveys_week")), lang),
+            )
+            + (
+                " · " + t("small sample, not judged", lang)
+                if now.get("csat_pct_week") is not None
+                and 0 < (num(now.get("surveys_week")) or 0) < params.csat_min_surveys
+                else ""
             ),
         ),
         tile("exam_coverage", t("Reps who passed the hands-on exam", lang), "percent", "delta_percent"),
@@ -232,6 +263,7 @@ def gather_report(
     scope: Any,
     now: datetime | None = None,
     params: MetricParams = DEFAULT_PARAMS,
+    department_codes: Sequence[str] | None = None,
 ) -> WeeklyReport:
     """The content of the weekly report for `week`, in `lang`, limited to the reader's `scope`.
 
@@ -242,7 +274,7 @@ def gather_report(
     week = normalise_week(week)
     monday, sunday = parse_week(week)
     window = Window(monday, sunday)
-    unit = resolve_unit(session, department_code, scope)
+    unit = resolve_unit(session, department_code, scope, department_codes)
     ids = unit.department_ids
 
     changes = weekly_kpi_changes(
@@ -274,6 +306,8 @@ def gather_report(
         tiles_now = company_row(session, week, ids, params)
         tiles_before = company_row(session, previous_week(week), ids, params)
         scope_label = t("Company", lang) if ids is None else t("All departments you can see", lang)
+        if unit.chosen:
+            scope_label = t("Chosen departments", lang)
         if ids is not None:
             scope_label = f"{scope_label}: {', '.join(departments['code'])}"
 
@@ -307,7 +341,7 @@ def gather_report(
     )
 
     supervisors_table = supervisor_table(supervisor_rows, sup_deltas, lang)
-    departments_table = department_table(current["departments"], lang)
+    departments_table = department_table(current["departments"], lang, params, as_of=sunday)
 
     all_codes = list(all_departments["code"])
     complaint_trend = trend_table(
@@ -361,6 +395,7 @@ def gather_report(
                     csat_vs_target(session, ytd(sunday), ids, params),
                     departments,
                     lang,
+                    params,
                 ),
                 trend_chart(
                     csat_trend, departments, all_codes, csat_trend.title, t("CSAT", lang), "percent", lang
@@ -421,7 +456,7 @@ def gather_report(
             time=generated_at.strftime("%H:%M"),
         ),
         tiles_title=t("This week at a glance", lang),
-        tiles=_tiles(tiles_now, tiles_before, lang, params),
+        tiles=_tiles(tiles_now, tiles_before, lang, params, sunday),
         tile_headers=(t("Indicator", lang), t("This week", lang), t("Last week", lang), t("Change", lang)),
         alerts=alerts,
         sections=sections,

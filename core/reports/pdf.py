@@ -34,6 +34,12 @@ GOOD = (46, 158, 91)
 BAD = (214, 69, 69)
 TEXT = (38, 39, 48)
 NUMERIC = {"count", "money", "percent", "score", "rate", "decimal"} | set(DELTA_KIND.values())
+TABLE_FONT_SIZE = 7.8
+CELL_PADDING = 1.2  # mm left and right of a cell's text
+# A header line never starts with closing punctuation nor ends with opening punctuation, so
+# "完成率（本周）" does not leave "）" alone on a line.
+_NO_LINE_START = set("）)]】」』、，,。.：:；;！!？?%·–-")
+_NO_LINE_END = set("（([【「『")
 
 
 def font_path() -> Path:
@@ -165,9 +171,21 @@ def _table(pdf: _Document, report: WeeklyReport, table: Table, *, title: bool = 
         pdf.ln(2)
         return
     rows = table.rows if table.pdf_limit is None else table.rows[: table.pdf_limit]
-    widths = [max(c.width, 6.0) for c in columns]
     aligns = ["RIGHT" if c.kind in NUMERIC else ("CENTER" if c.kind == "flag" else "LEFT") for c in columns]
-    pdf.set_font(FONT, "", 7.8)
+    pdf.set_font(FONT, "", TABLE_FONT_SIZE)
+    measure = pdf.get_string_width
+    texts = [[_cell_text(report, values, column) for column in columns] for values in rows]
+    needed = [
+        max(
+            header_width(column.header, measure),
+            # Figures are not broken over lines; words in a text column may be.
+            max((measure(line[i]) for line in texts), default=0.0) if column.kind in NUMERIC else 0.0,
+        )
+        + 2 * CELL_PADDING
+        + 0.6
+        for i, column in enumerate(columns)
+    ]
+    widths = column_widths([max(c.width, 6.0) for c in columns], needed, pdf.epw)
     pdf.set_text_color(*TEXT)
     pdf.set_draw_color(215, 220, 228)
     pdf.set_line_width(0.15)
@@ -177,22 +195,22 @@ def _table(pdf: _Document, report: WeeklyReport, table: Table, *, title: bool = 
         width=pdf.epw,
         col_widths=widths,
         text_align=aligns,
-        headings_style=FontFace(emphasis="", color=(255, 255, 255), fill_color=NAVY, size_pt=7.8),
+        headings_style=FontFace(emphasis="", color=(255, 255, 255), fill_color=NAVY, size_pt=TABLE_FONT_SIZE),
         cell_fill_color=LIGHT,
         cell_fill_mode="ROWS",
         line_height=3.9,
-        padding=(1.0, 1.2, 1.0, 1.2),
+        padding=(1.0, CELL_PADDING, 1.0, CELL_PADDING),
         wrapmode=pdf.wrap,
         v_align="TOP",
         borders_layout="HORIZONTAL_LINES",
     ) as grid:
         header = grid.row()
-        for column, align in zip(columns, aligns, strict=True):
-            header.cell(column.header, align=align)
-        for values in rows:
+        for column, align, width in zip(columns, aligns, widths, strict=True):
+            header.cell(header_lines(column.header, width - 2 * CELL_PADDING - 0.3, measure), align=align)
+        for line_texts in texts:
             line = grid.row()
-            for column in columns:
-                line.cell(_cell_text(report, values, column))
+            for text in line_texts:
+                line.cell(text)
     notes = []
     if len(table.rows) > len(rows):
         notes.append(report.labels["more_rows"].format(count=len(table.rows) - len(rows)))
@@ -201,6 +219,74 @@ def _table(pdf: _Document, report: WeeklyReport, table: Table, *, title: bool = 
     for text in notes:
         pdf.text_line(text, 7.5, GREY, 4)
     pdf.ln(3)
+
+
+# --- table headers that break only where a reader would ------------------------------------
+
+
+def _wide(char: str) -> bool:
+    return ord(char) >= 0x2E80  # CJK characters and full-width punctuation
+
+
+def header_breaks(text: str) -> list[int]:
+    """Where a header may go onto a second line: at a space, or between Chinese characters.
+
+    Never inside a Latin word or a number, never before closing punctuation ("）", "、", "%")
+    nor after opening punctuation ("（"). A position i splits text into text[:i] and text[i:].
+    """
+    breaks = []
+    for i in range(1, len(text)):
+        before, after = text[i - 1], text[i]
+        if after == " " or before in _NO_LINE_END or after in _NO_LINE_START:
+            continue
+        if before == " " or _wide(before) or _wide(after):
+            breaks.append(i)
+    return breaks
+
+
+def _split(text: str, at: int) -> tuple[str, str]:
+    return text[:at].rstrip(), text[at:].lstrip()
+
+
+def _preferred(text: str) -> list[int]:
+    """The breaks a reader prefers: at a space, or before a bracket ("完成率 / （季度至今）")."""
+    breaks = header_breaks(text)
+    chosen = [at for at in breaks if text[at - 1] == " " or text[at] in _NO_LINE_END]
+    return chosen or breaks
+
+
+def header_width(text: str, measure: Any) -> float:
+    """The narrowest a column can be for its header to take at most two lines, broken where preferred."""
+    widths = [measure(text)]
+    widths += [max(measure(part) for part in _split(text, at)) for at in _preferred(text)]
+    return min(widths)
+
+
+def header_lines(text: str, width: float, measure: Any) -> str:
+    """The header as it fits `width`: one line, or two split at the most even preferred break ("\n")."""
+    breaks = _preferred(text)
+    if measure(text) <= width or not breaks:
+        return text
+    # The most even split; of two as even, the longer first line.
+    best = min(breaks, key=lambda at: (max(measure(part) for part in _split(text, at)), -at))
+    return "\n".join(_split(text, best))
+
+
+def column_widths(natural: list[float], needed: list[float], total: float) -> list[float]:
+    """Column widths in mm summing to `total`: the natural proportions, each at least what it needs.
+
+    What the widened columns take comes from the others' room above their own need; when there
+    is not enough room, every column gets its share of `total` by need.
+    """
+    scale = total / sum(natural)
+    widths = [max(n * scale, need) for n, need in zip(natural, needed, strict=True)]
+    excess = sum(widths) - total
+    if excess <= 1e-9:
+        return [w * total / sum(widths) for w in widths]
+    room = [w - need for w, need in zip(widths, needed, strict=True)]
+    if sum(room) < excess:
+        return [need * total / sum(needed) for need in needed]
+    return [w - excess * r / sum(room) for w, r in zip(widths, room, strict=True)]
 
 
 def _explanations(pdf: _Document, block: TextBlock) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from core import charts
 from core.balance import DIAGNOSES, LEG_LABELS, diagnosis_text
-from core.i18n import N_, format_date, pick, t
+from core.i18n import N_, format_date, pick, t, tn
 from core.metrics.satisfaction import GAP_FLAGS
 from core.notes import week_end_utc
+from core.params import DEFAULT_PARAMS, MetricParams
 from core.reports import queries
 from core.reports.document import Chart, Column, Explanation, Table, TextBlock
 from core.reports.values import flag, join_names, missing, name_code, num, whole
@@ -215,7 +216,23 @@ def reps_not_passed_table(reps: pd.DataFrame, sup_names: Mapping[int, str], lang
 # --- departments --------------------------------------------------------------------------
 
 
-def department_table(rows: list[dict[str, Any]], lang: str) -> Table:
+def is_small_sample(surveys: Any, params: MetricParams = DEFAULT_PARAMS) -> bool:
+    """As core.week_view.is_small_sample (which imports this package): some answers, but too few."""
+    count = num(surveys)
+    return count is not None and 0 < count < params.csat_min_surveys
+
+
+def csat_sample_note(surveys: Any, csat: Any, lang: str, params: MetricParams = DEFAULT_PARAMS) -> str:
+    """The marker beside a CSAT from too few answers ("small sample: 4 surveys"), else ""."""
+    if missing(csat) or not is_small_sample(surveys, params):
+        return ""
+    count = int(num(surveys) or 0)
+    return tn("small sample: {n} survey", "small sample: {n} surveys", count, lang)
+
+
+def department_table(
+    rows: list[dict[str, Any]], lang: str, params: MetricParams = DEFAULT_PARAMS, as_of: date | None = None
+) -> Table:
     out = []
     for row in rows:
         segment = SEGMENT_LABELS.get(row["segment"])
@@ -243,6 +260,7 @@ def department_table(rows: list[dict[str, Any]], lang: str) -> Table:
                 },
                 "complaint_spike": flag(row["complaint_spike"]),
                 "plan_below_forecast": flag(row["plan_below_forecast"]),
+                "csat_sample": csat_sample_note(row["surveys_week"], row["csat_pct_week"], lang, params),
             }
         )
     columns = [
@@ -252,13 +270,21 @@ def department_table(rows: list[dict[str, Any]], lang: str) -> Table:
         Column("bookings_week", t("Bookings (CNY)", lang), "money", 13),
         Column("target_week", t("Target (CNY)", lang), "money", 13),
         Column("attainment_week", t("Attainment, week", lang), "percent", 10),
-        Column("attainment_qtd", t("Attainment, QTD", lang), "percent", 10),
+        Column(
+            "attainment_qtd",
+            t("Attainment, QTD", lang)
+            if as_of is None
+            else t("Attainment, quarter to {day}", lang, day=format_date(as_of, lang, style="MMMd")),
+            "percent",
+            10,
+        ),
         Column("customers", t("Customers", lang), "count", 10),
         Column("complaints_week", t("Complaints", lang), "count", 10),
         Column("complaint_rate_week", t("Per 100 customers", lang), "rate", 10),
         Column("complaint_spike", t("Spike", lang), "flag", 7),
         Column("surveys_week", t("Survey answers", lang), "count", 9),
         Column("csat_pct_week", t("CSAT, week", lang), "percent", 9),
+        Column("csat_sample", t("CSAT sample", lang), width=14),
         Column("exam_coverage", t("Exam passed", lang), "percent", 9),
         Column("key_account_contact_coverage", t("Key accounts contacted", lang), "percent", 11),
         Column("plan_growth", t("Plan growth", lang), "percent", 9),
@@ -281,6 +307,7 @@ def department_table(rows: list[dict[str, Any]], lang: str) -> Table:
             "complaints_week",
             "complaint_rate_week",
             "csat_pct_week",
+            "csat_sample",
             "exam_coverage",
             "key_account_contact_coverage",
             "plan_growth",
@@ -405,6 +432,7 @@ def satisfaction_table(
     ytd_frame: pd.DataFrame,
     departments: pd.DataFrame,
     lang: str,
+    params: MetricParams = DEFAULT_PARAMS,
 ) -> Table:
     by_id = {int(r.department_id): r for r in ytd_frame.itertuples(index=False)}
     id_of = dict(zip(departments["code"], departments["id"].astype("int64"), strict=True))
@@ -412,12 +440,18 @@ def satisfaction_table(
     for row in rows:
         year = by_id.get(int(id_of[row["code"]]))
         meets = None if year is None else year.meets_target
+        if year is not None and is_small_sample(year.responses, params):
+            meets = None  # too few answers this year to judge against the indicator
+        note = csat_sample_note(row["surveys_week"], row["csat_pct_week"], lang, params)
+        change = deltas.get(row["code"], {}).get("csat_pct_week")
         out.append(
             {
                 "name": row["name"],
                 "surveys_week": whole(row["surveys_week"]),
                 "csat_pct_week": num(row["csat_pct_week"]),
-                "csat_pct_week_delta": num(deltas.get(row["code"], {}).get("csat_pct_week")),
+                "csat_sample": note,
+                # a small sample's change since last week is not news about the department
+                "csat_pct_week_delta": None if note else num(change),
                 "responses_ytd": None if year is None else whole(year.responses),
                 "csat_pct_ytd": None if year is None else num(year.csat_pct),
                 "target_pct": None if year is None else num(year.target_pct),
@@ -433,6 +467,7 @@ def satisfaction_table(
             Column("name", t("Department", lang), width=16),
             Column("surveys_week", t("Survey answers, week", lang), "count", 10),
             Column("csat_pct_week", t("CSAT, week", lang), "percent", 9),
+            Column("csat_sample", t("CSAT sample", lang), width=14),
             Column("csat_pct_week_delta", t("CSAT, week: change", lang), "delta_percent", 10),
             Column("responses_ytd", t("Survey answers, year to date", lang), "count", 11),
             Column("csat_pct_ytd", t("CSAT, year to date", lang), "percent", 10),
@@ -446,6 +481,7 @@ def satisfaction_table(
             "name",
             "surveys_week",
             "csat_pct_week",
+            "csat_sample",
             "responses_ytd",
             "csat_pct_ytd",
             "target_pct",

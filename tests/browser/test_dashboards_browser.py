@@ -25,8 +25,8 @@ PAGES = {
     "satisfaction": (
         3,
         {
-            "zh-CN": ("满意度与投诉", "待归属的投诉"),
-            "en-US": ("Satisfaction & complaints", "Complaints waiting for attribution"),
+            "zh-CN": ("满意度与投诉", "未匹配的投诉"),
+            "en-US": ("Satisfaction & complaints", "Unmatched complaints"),
         },
     ),
     "plans": (
@@ -66,7 +66,7 @@ def test_the_satisfaction_page_annotates_the_planted_spike(open_app):
 
 
 def test_a_link_reopens_the_comparison_filtered_and_ranked_as_it_was(open_app):
-    page = open_app("en-US", "compare?department=D03&kpi=complaint_rate_week")
+    page = open_app("en-US", "compare?departments=D03&kpi=complaint_rate_week")
     table = page.get_by_test_id("stTable")
     expect(
         table.get_by_role("columnheader", name="Complaint rate this week (per 100 customers)")
@@ -81,7 +81,7 @@ def test_a_link_reopens_the_comparison_filtered_and_ranked_as_it_was(open_app):
     [("zh-CN", "打开主管页面", "打开"), ("en-US", "Open a supervisor's page", "Open the page of")],
 )
 def test_the_drill_down_opens_the_chosen_supervisor(open_app, locale, choose, open_link):
-    page = open_app(locale, "compare?department=D02&kpi=attainment_13w")
+    page = open_app(locale, "compare?departments=D02&kpi=attainment_13w")
     expect(page.get_by_text(choose)).to_be_visible()
     page.get_by_role("link", name=re.compile("^" + re.escape(open_link))).click()
     # The first offered is the best of D02 on attainment: S04, planted to push targets only.

@@ -36,7 +36,9 @@ def test_navigation_opens_the_method_page(open_app):
     expect(page).to_have_url(re.compile(r"/method$"))
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Thresholds in force")).to_be_visible()
-    expect(page.get_by_role("cell", name="legs_window_weeks", exact=True)).to_be_visible()
+    # Each threshold is named in words (the raw setting key stays in the CSV download only).
+    expect(page.get_by_role("cell", name="Scoring window of the legs", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="13 weeks", exact=True)).to_be_visible()
     save_screenshot(page, "method-en-US")
 
 
