@@ -384,6 +384,7 @@ class TileText:
             "status": self.status,
             "higher_is_better": self.higher_is_better,
             "help": self.help,
+            "marker": self.sample,
         }
 
 

@@ -86,9 +86,8 @@ def render() -> None:
     for row in (tiles[:3], tiles[3:]):
         for column, tile in zip(st.columns(3), row, strict=True):
             with column:
-                # A figure from too few answers carries a grey marker with its count in the label.
-                label = f"{tile.label} :gray-badge[{tile.sample}]" if tile.sample else tile.label
-                widgets.kpi_tile(label, tile.value, lang, **tile.options())
+                # A figure from too few answers carries a grey marker with its count (tile.sample).
+                widgets.kpi_tile(tile.label, tile.value, lang, **tile.options())
 
     alerts = week_view.alert_lines(view, lang)
     st.subheader(t("Alerts", lang))

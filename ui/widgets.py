@@ -33,8 +33,12 @@ def kpi_tile(
     higher_is_better: bool = True,
     status: str | None = None,
     help: str | None = None,
+    marker: str | None = None,
 ) -> None:
     """One KPI: formatted value, week-over-week delta, and a red/amber/green badge in words.
+
+    `marker` (e.g. "small sample: 4 surveys") is drawn as a grey badge under the value, where a
+    long label's ellipsis cannot hide it.
 
     `value` and `delta` arrive formatted (core.i18n.format_*); a delta starting with '-' is a
     fall. `higher_is_better=False` (complaint rate) draws a rise in red.
@@ -50,6 +54,8 @@ def kpi_tile(
         if status in STATUS_BADGES:
             text, colour, icon = STATUS_BADGES[status]
             st.badge(t(text, lang), color=colour, icon=icon)
+        if marker:
+            st.badge(marker, color="gray", icon=":material/info:")
 
 
 def empty_state(message: str, lang: str, *, upload_hint: bool = True) -> None:
