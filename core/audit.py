@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -48,15 +48,90 @@ def coded_detail(code: str, **params: Any) -> dict[str, Any]:
     return {"code": code, **{key: value for key, value in params.items() if value not in (None, "")}}
 
 
-def detail_text(detail: str | None, lang: str) -> str | None:
+# Details written as plain JSON by the action that recorded them (no "code"), put in words by
+# the action: an upload's file and counts, a note's action and due week.
+UPLOAD_TEXT = N_(
+    "{file}: {inserted} new, {updated} updated, {duplicate} duplicates, "
+    "{unmatched} unmatched, {rejected} rejected"
+)
+UNDO_TEXT = N_("{deleted} rows taken out, {restored} restored")
+NOTE_WITH_ACTION = N_("Note on {supervisor}, {week}; action: yes, due {due_week}")
+NOTE_WITH_ACTION_NO_DUE = N_("Note on {supervisor}, {week}; action: yes")
+NOTE_WITHOUT_ACTION = N_("Note on {supervisor}, {week}; action: no")
+
+
+def _count(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _action_detail(action: str, target: str, data: Mapping[str, Any], lang: str) -> str | None:
+    """An upload's or a note's plain-JSON detail in words; None for other actions."""
+    from core.i18n import format_number, format_week
+
+    if action == "upload.commit" and "file" in data:
+        counts = {
+            key: format_number(_count(data, key), lang)
+            for key in ("inserted", "updated", "duplicate", "unmatched", "rejected")
+        }
+        return t(UPLOAD_TEXT, lang, file=str(data["file"]), **counts)
+    if action == "upload.undo" and "deleted" in data:
+        return t(
+            UNDO_TEXT,
+            lang,
+            deleted=format_number(_count(data, "deleted"), lang),
+            restored=format_number(_count(data, "restored"), lang),
+        )
+    if action == "note.add" and "action" in data:
+        # The target is "S01 2026-W47": the supervisor's code and the week of the note.
+        supervisor, _, week = (target or "").partition(" ")
+        week_text = format_week(week, lang) if week else "—"
+        params = {"supervisor": supervisor or "—", "week": week_text}
+        if not data["action"]:
+            return t(NOTE_WITHOUT_ACTION, lang, **params)
+        due = data.get("due_week")
+        if due:
+            return t(NOTE_WITH_ACTION, lang, due_week=format_week(str(due), lang), **params)
+        return t(NOTE_WITH_ACTION_NO_DUE, lang, **params)
+    return None
+
+
+def compact_text(detail: str | None) -> str:
+    """A detail as it can be read in one line: JSON as 'key: value, …' (lists with '/'), else as stored."""
+    try:
+        data = json.loads(detail or "")
+    except ValueError:
+        return detail or ""
+
+    def value(item: Any) -> str:
+        if isinstance(item, list):
+            return "/".join(value(part) for part in item)
+        if isinstance(item, dict):
+            return "{" + compact_text(json.dumps(item, ensure_ascii=False)) + "}"
+        if item is None:
+            return "—"
+        return str(item).lower() if isinstance(item, bool) else str(item)
+
+    if isinstance(data, dict):
+        return ", ".join(f"{key}: {value(item)}" for key, item in data.items())
+    return value(data)
+
+
+def detail_text(detail: str | None, lang: str, action: str = "", target: str = "") -> str | None:
     """A coded detail in words ('Locked for 15 min after 5 failed sign-ins' / '…'), else None.
 
-    None for free text and for JSON without a known code: the caller shows those as stored.
+    Uploads' and notes' plain JSON (given their action and target) is put in words too. None for
+    free text and for other JSON: the caller shows those as stored (compact_text).
     """
     try:
         data = json.loads(detail or "")
     except ValueError:
         return None
+    if isinstance(data, dict) and "code" not in data and action:
+        try:
+            return _action_detail(action, target, data, lang)
+        except (KeyError, IndexError, ValueError, TypeError):  # a row that does not fit the text
+            return None
     if not isinstance(data, dict) or not isinstance(data.get("code"), str):
         return None
     code = data["code"]
@@ -77,6 +152,17 @@ def detail_text(detail: str | None, lang: str) -> str | None:
         return t(template, lang, **params)
     except (KeyError, IndexError, ValueError):  # a row whose parameters do not fit the text
         return None
+
+
+def event_time(moment: datetime | None, lang: str) -> str:
+    """A UTC audit time in the organisation's time zone (TRIPOD_TIMEZONE), as the upload history writes it."""
+    from core.settings import get_settings
+    from core.tables import KINDS
+
+    if moment is None:
+        return KINDS["datetime"](None, lang)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
+    return KINDS["datetime"](aware.astimezone(get_settings().tz).replace(tzinfo=None), lang)
 
 
 def action_label(action: str, lang: str) -> str:

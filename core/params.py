@@ -265,9 +265,9 @@ class MetricParams:
         20,
         "complaints",
         "Customers a unit needs before its complaint rate is shown (the count is always shown): "
-        "below this one complaint moves the rate by more than 5 points.",
+        "below this one complaint moves the rate by more than 5 per 100 customers.",
         "单位客户数达到此值才显示投诉率（投诉数始终显示）："
-        "客户更少时，一起投诉就会让投诉率变动 5 个百分点以上。",
+        "客户更少时，一起投诉就会让投诉率变动每 100 名客户 5 起以上。",
     )
     complaint_sla_hours: float = _param(
         48.0,

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core.audit import action_label, detail_text, recent_events
+from core.audit import action_label, compact_text, detail_text, event_time, recent_events
 from core.auth import (
     Role,
     UserError,
@@ -24,6 +24,7 @@ from core.settings import get_settings
 from ui import glue
 
 FLASH_KEY = "admin_flash"
+CLEAR_KEY = "admin_clear_fields"  # the fields to empty on the next run, after a change went through
 
 
 def _users_table(lang: str) -> pd.DataFrame:
@@ -65,14 +66,28 @@ def _change(action, lang: str, done: str, clear: tuple[str, ...] = ()) -> None: 
         return
     # Rerun so the tables above show the change; the confirmation survives the rerun.
     st.session_state[FLASH_KEY] = done
-    for key in clear:
-        st.session_state.pop(key, None)
+    if clear:
+        st.session_state[CLEAR_KEY] = clear
     st.rerun()
+
+
+def _clear_fields() -> None:
+    """Empty the fields of a change that went through, before their widgets are drawn again.
+
+    Popping a widget's key is not enough: the browser keeps what was typed and sends it back.
+    Assigning the empty value before the widget is drawn makes the browser show it.
+    """
+    for key in st.session_state.pop(CLEAR_KEY, ()):
+        if key == "new_role":
+            st.session_state[key] = list(Role)[0].value
+        else:
+            st.session_state[key] = ""
 
 
 def _add_user_form(lang: str, actor: str) -> None:
     # Not cleared on submit: a refused user (a short password, a missing department) keeps what
-    # was typed; the fields are emptied only once the user is added.
+    # was typed; the fields are emptied only once the user is added (_clear_fields).
+    _clear_fields()
     with st.form("add_user", clear_on_submit=False):
         st.subheader(t("Add a user", lang))
         left, right = st.columns(2)
@@ -153,6 +168,24 @@ _FIELD_IN_DETAIL = re.compile(r"\b(role|department|supervisor)=(\S+)")
 _DETAIL_FIELDS = {"role": "Role", "department": "Department", "supervisor": "Supervisor"}
 
 
+def when_header(lang: str) -> str:
+    """'When (Asia/Shanghai)': audit times are shown in the organisation's time zone, named."""
+    return t("When ({zone})", lang, zone=get_settings().timezone)
+
+
+def _audit_columns(lang: str) -> dict[str, object]:
+    """Widths for the audit table: the detail gets the room left, the role is never cut short."""
+    return {
+        when_header(lang): st.column_config.TextColumn(width=150),
+        t("User", lang): st.column_config.TextColumn(width=100),
+        t("Role", lang): st.column_config.TextColumn(width=150),
+        t("What was done", lang): st.column_config.TextColumn(width=110),
+        t("Changed item", lang): st.column_config.TextColumn(width=100),
+        # The rest of the row: as wide as its longest detail.
+        t("Detail", lang): st.column_config.TextColumn(),
+    }
+
+
 def _audit_table(lang: str, limit: int = 200) -> pd.DataFrame:
     """The newest audit events: who (name, else username; their role), what in words, on what."""
     with glue.reading() as session:
@@ -172,24 +205,25 @@ def _audit_table(lang: str, limit: int = 200) -> pd.DataFrame:
         shown = role_label(value, lang) if name == "role" else value
         return t("{field}: {value}", lang, field=t(_DETAIL_FIELDS[name], lang), value=shown)
 
-    def detail(text: str) -> str:
-        coded = detail_text(text, lang)  # {"code": ..., params}: in the reader's language
+    def detail(text: str, action: str, target: str) -> str:
+        # {"code": ..., params}, an upload's counts, a note: in the reader's language
+        coded = detail_text(text, lang, action, target)
         if coded is not None:
             return coded
         words = (text or "").split()
         if words and all(_FIELD_IN_DETAIL.fullmatch(word) for word in words):
             return ("，" if lang == "zh" else ", ").join(_FIELD_IN_DETAIL.sub(field, word) for word in words)
-        return _FIELD_IN_DETAIL.sub(field, text or "")
+        return _FIELD_IN_DETAIL.sub(field, compact_text(text))
 
     return pd.DataFrame(
         {
-            t("When (UTC)", lang): [e.at_utc.strftime("%Y-%m-%d %H:%M") for e in events],
+            when_header(lang): [event_time(e.at_utc, lang) for e in events],
             t("User", lang): [who(e.username) for e in events],
             t("Role", lang): [role(e.username) for e in events],
             # Own messages: "Action" and "Target" mean a note's action and a sales target elsewhere.
             t("What was done", lang): [action_label(e.action, lang) for e in events],
             t("Changed item", lang): [e.target for e in events],
-            t("Detail", lang): [detail(e.detail) for e in events],
+            t("Detail", lang): [detail(e.detail, e.action, e.target) for e in events],
         }
     )
 
@@ -205,7 +239,7 @@ def render() -> None:
     _add_user_form(lang, actor)
     _manage_user(lang, actor, users[t("User", lang)].tolist())
     st.subheader(t("Who changed what", lang))
-    st.dataframe(_audit_table(lang), hide_index=True, width="stretch")
+    st.dataframe(_audit_table(lang), hide_index=True, width="stretch", column_config=_audit_columns(lang))
     st.subheader(t("Settings in force", lang))
     st.caption(t("Set through environment variables; see the README.", lang))
     st.dataframe(_settings_table(lang), hide_index=True, width="stretch")

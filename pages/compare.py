@@ -111,7 +111,7 @@ def render() -> None:
         format_func=labels.get,
         max_selections=SMALL_MULTIPLES_LIMIT,
         key="compare_panels",
-        placeholder=t("The default choice", lang),
+        placeholder=t("Default: tipped balances, then the lowest and highest ranked", lang),
     )
 
     picked = st.selectbox(t("Open a supervisor's page", lang), list(labels), format_func=labels.get)

@@ -26,6 +26,7 @@ from core.metrics.compare import (
     filter_comparison,
     percentile_ranks,
     rank_supervisors,
+    shown_values,
 )
 from core.metrics.weekly import kpi_tables, weekly_kpi_set
 
@@ -85,6 +86,62 @@ def test_ranking_puts_the_best_first_whichever_way_better_points(kpi, codes, ran
     assert list(ranked["code"]) == codes
     assert same(list(ranked["rank"]), ranks)
     assert same(list(ranked["value"]), list(TABLE.set_index("code").loc[codes, kpi]))
+
+
+# A near-tie: 0.92003 and 0.91997 both read 92.0%, 1.04, 0.96 and 0.95 all read 1.0 (half up).
+NEAR_TIE = pd.DataFrame(
+    {
+        "code": ["S1", "S2", "S3", "S4", "S5"],
+        "attainment_13w": [0.92003, 0.91997, 0.95, 0.9, 0.8994],
+        "complaint_rate_week": [1.04, 2.0, 0.96, 0.95, None],
+    }
+)
+
+
+def test_equal_shown_values_share_a_rank_whatever_lies_behind_them():
+    assert list(shown_values("attainment_13w", NEAR_TIE["attainment_13w"])) == [
+        0.92,
+        0.92,
+        0.95,
+        0.9,
+        0.899,
+    ]
+    ranked = rank_supervisors(NEAR_TIE, "attainment_13w")
+    # 95.0%, 92.0%, 92.0%, 90.0%, 89.9%: competition ranking 1, 2, 2, 4, 5; the tie in code order
+    assert list(ranked["code"]) == ["S3", "S1", "S2", "S4", "S5"]
+    assert same(list(ranked["rank"]), [1, 2, 2, 4, 5])
+    assert list(ranked["value"]) == [0.95, 0.92003, 0.91997, 0.9, 0.8994]  # the value itself is kept
+    ranked = rank_supervisors(NEAR_TIE, "complaint_rate_week")
+    # lower is better: 1.0, 1.0, 1.0 share rank 1, 2.0 is 4th, no value last
+    assert list(ranked["code"]) == ["S1", "S3", "S4", "S2", "S5"]
+    assert same(list(ranked["rank"]), [1, 1, 1, 4, NAN])
+
+
+def test_equal_shown_values_share_a_percentile():
+    supervisors = pd.DataFrame(
+        {
+            "supervisor_id": [1, 2, 3, 4, 5],
+            "code": list(NEAR_TIE["code"]),
+            "name": ["甲", "乙", "丙", "丁", "戊"],
+            "department_code": ["D1"] * 5,
+            **{kpi: [None] * 5 for kpi in KPIS},
+            "diagnosis": [None] * 5,
+            "diagnosis_last_week": [None] * 5,
+            "diagnosis_weeks": [None] * 5,
+        }
+    )
+    supervisors["attainment_13w"] = NEAR_TIE["attainment_13w"]
+    supervisors["complaint_rate_week"] = NEAR_TIE["complaint_rate_week"]
+    departments = pd.DataFrame({"code": ["D1"], "name": ["银行一部"], "segment": ["bank"]})
+    legs = pd.DataFrame({"supervisor_id": [1, 2, 3, 4, 5], "team_size": [5] * 5})
+
+    table = comparison_table(supervisors, departments, legs).set_index("code")
+
+    # By hand, 5 values, 4 others each: 95.0% beats 4 -> 100; each 92.0% beats 2 and ties 1:
+    # (2 + ½) ÷ 4 = 62.5; 90.0% beats 1 -> 25; 89.9% beats none -> 0.
+    assert same(list(table["percentile_attainment_13w"]), [62.5, 62.5, 100, 25, 0])
+    # Lower is better, 4 values: each 1.0 beats 1 (2.0) and ties 2: (1 + 1) ÷ 3 = 66.7; 2.0 -> 0.
+    assert same(list(table["percentile_complaint_rate_week"]), [200 / 3, 0, 200 / 3, 200 / 3, NAN])
 
 
 @pytest.mark.parametrize(

@@ -79,3 +79,26 @@ def test_a_refused_user_keeps_what_was_typed(app_engine, org):
     at.button[0].click().run()
     assert _user(app_engine, "wang.fang") is not None
     assert at.text_input(key="new_username").value == ""  # emptied once the user is added
+
+
+def test_the_add_user_form_is_emptied_after_a_user_is_added(app_engine, org):
+    at = page("pages/admin.py", lang="zh").run()
+    at.text_input(key="new_username").input("sun.li")
+    at.text_input(key="new_name").input("孙丽")
+    at.selectbox(key="new_role").select("manager")
+    at.text_input(key="new_email").input("sun.li@example.com")
+    at.text_input(key="new_department").input("BANK1")
+    at.text_input(key="new_password").input("a long enough passphrase")
+    at.button[0].click().run()
+    assert not at.exception
+    assert _user(app_engine, "sun.li") is not None
+    for key in ("new_username", "new_name", "new_email", "new_department", "new_supervisor", "new_password"):
+        assert at.text_input(key=key).value == "", key
+        # Set to empty, not only forgotten: the browser then shows the empty field, too.
+        assert at.session_state[key] == "", key
+    assert at.selectbox(key="new_role").value == "admin"
+    # Submitting again at once adds nobody and keeps the one user.
+    at.button[0].click().run()
+    assert at.error
+    with Session(app_engine) as s:
+        assert len(s.execute(select(User).where(User.username == "sun.li")).all()) == 1

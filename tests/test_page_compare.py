@@ -10,6 +10,7 @@ from test_app_shell import TIMEOUT, app_engine, as_user  # noqa: F401 (app_engin
 from core.balance import diagnosis_text
 from core.db import make_engine, read_session
 from core.i18n import format_number, format_percent
+from core.metrics.compare import shown_values
 from core.metrics.weekly import kpi_tables, weekly_kpi_set
 from core.settings import PROJECT_ROOT
 from ui.signin import USER_KEY
@@ -55,7 +56,11 @@ def test_the_ranking_shows_the_weekly_figures_best_first(
     at = open_page("compare", demo_app, lang="en", kpi=kpi)
     table = table_with(at, "Percentile in the company")
     values = supervisors[kpi].astype(float)
-    order = sorted(values.index, key=lambda code: (-values[code] if higher_is_better else values[code], code))
+    # Ranked on the value as shown: equal figures on screen are listed in code order.
+    on_screen = shown_values(kpi, values)
+    order = sorted(
+        values.index, key=lambda code: (-on_screen[code] if higher_is_better else on_screen[code], code)
+    )
     assert list(table["Supervisor"]) == [label(code, supervisors) for code in order]
     formatted = shown or (lambda v: format_number(v, "en", decimals=1))
     assert list(table[header]) == [formatted(values[code]) for code in order]

@@ -114,7 +114,7 @@ def test_a_call_center_user_uploads_a_file_sees_the_counts_and_imports_the_valid
 
     button(at, "导入 2 行有效数据").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["上传 #1 已保存。"]
+    assert [s.value for s in at.success] == ["上传 #1 已保存：已写入 2 行（新增 1、更新 0、未匹配 1）。"]
     assert metrics(at)["新增"] == "1" and metrics(at)["未匹配"] == "1"
     assert count(app_engine, Complaint.upload_id == 1) == 2
     history = at.dataframe[-2].value
@@ -236,3 +236,96 @@ def test_a_managers_file_keeps_only_their_departments_rows(app_engine):
     assert not at.exception
     with app_engine.connect() as connection:
         assert connection.execute(select(Exam.code)).scalars().all() == ["E1"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "day"),
+    [
+        (
+            "zh",
+            "该文件已导入过（上传记录 #1，{when}），再次导入不会有任何变化。",
+            "{d.year}年{d.month}月{d.day}日",
+        ),
+        (
+            "en",
+            "This exact file was already imported (upload #1, {when}); nothing would change.",
+            "{d:%b} {d.day}, {d.year}",
+        ),
+    ],
+)
+def test_the_same_file_again_is_recognised_in_the_language_and_local_time_of_the_history(
+    app_engine, monkeypatch, lang, said, day
+):
+    from datetime import timedelta
+
+    monkeypatch.setenv("TRIPOD_TIMEZONE", "Asia/Tokyo")  # UTC+9 all year
+    get_settings.cache_clear()
+    first = upload_page("call_center", lang)
+    first.file_uploader[0].set_value(("export.csv", EXPORT, "text/csv")).run()
+    next(b for b in first.button if b.key == "upload_go").click().run()
+    assert not first.exception
+    with app_engine.connect() as connection:
+        created = connection.execute(select(Upload.created_at_utc)).scalar_one()
+    local = created.replace(tzinfo=None) + timedelta(hours=9)
+    when = f"{day.format(d=local)} {local:%H:%M}"
+
+    again = upload_page("call_center", lang)
+    again.file_uploader[0].set_value(("export (1).csv", EXPORT, "text/csv")).run()
+    assert not again.exception
+    assert [i.value for i in again.info] == [said.format(when=when)]
+    assert "UTC" not in again.info[0].value
+    history = again.dataframe[-2].value
+    assert when in history.iloc[0].to_numpy().tolist()
+
+
+# A call-center export in GBK whose rows name neither a customer nor a department (the column is
+# there, but empty), next to one that names a known customer.
+NEITHER = "\r\n".join(
+    [
+        "工单号,受理时间,客户名称,投诉类别,投诉内容",
+        "N1,2025/3/5 9:32,招商银行深圳分行,账单争议,多收费",
+        "N2,2025/3/6 10:00,,服务态度,态度差",
+        "N3,2025/3/7 11:00,,产品质量,坏了",
+    ]
+).encode("gbk")
+
+
+@pytest.mark.parametrize(
+    ("lang", "warned", "button_label", "saved"),
+    [
+        (
+            "zh",
+            "2 行既未填写客户也未填写部门：导入后会以“未匹配”保存，但永远无法归属到任何部门",
+            "导入 3 行",
+            "上传 #1 已保存：已写入 3 行（新增 1、更新 0、未匹配 2）。",
+        ),
+        (
+            "en",
+            "2 rows name neither a customer nor a department: they would be stored as unmatched but can "
+            "never be attributed to a department",
+            "Import 3 rows",
+            "Upload #1 saved: 3 rows written (1 new matched, 0 updated, 2 unmatched).",
+        ),
+    ],
+)
+def test_rows_that_name_neither_customer_nor_department_are_warned_about_before_the_import(
+    app_engine, lang, warned, button_label, saved
+):
+    at = upload_page("call_center", lang)
+    at.file_uploader[0].set_value(("导出.csv", NEITHER, "text/csv")).run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert sum(warned in w for w in warnings) == 1
+    # The resolvable-unmatched warning does not count them: no row here can be resolved by name.
+    assert not any("stored as unmatched:" in w or "条投诉将以" in w for w in warnings)
+    # The importer's counts stay as they were: the rows are still written as unmatched.
+    unmatched = "未匹配" if lang == "zh" else "Unmatched"
+    assert metrics(at)[unmatched] == "2"
+    button(at, button_label).click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [saved]
+    assert count(app_engine, Complaint.match_status == "unmatched") == 2
+    # The history shows the non-zero counts in one column, so the table fits the window.
+    history = at.dataframe[-2].value
+    outcome = "新增 1 · 未匹配 2" if lang == "zh" else "New 1 · Unmatched 2"
+    assert history.iloc[0][("结果" if lang == "zh" else "Outcome")] == outcome

@@ -654,6 +654,28 @@ def test_other_kinds_take_the_same_path_and_give_back_their_rejected_rows(engine
     assert import_record_upload(engine, "departments", data, "again.csv").recognised
 
 
+def test_a_file_checked_again_names_the_earlier_upload_in_local_time(engine, monkeypatch):
+    from datetime import UTC, timedelta
+
+    from core.settings import get_settings
+
+    monkeypatch.setenv("TRIPOD_TIMEZONE", "Asia/Tokyo")  # UTC+9 all year
+    get_settings.cache_clear()
+    try:
+        data = "code,name,segment\nDZ,新部门,bank\n".encode()
+        first = import_record_upload(engine, "departments", data, "departments.csv")
+        again = import_record_upload(engine, "departments", data, "again.csv", dry_run=True)
+        with Session(engine) as session:
+            created = session.get(m.Upload, first.upload_id).created_at_utc
+        local = (created.replace(tzinfo=UTC) if created.tzinfo is None else created) + timedelta(hours=9)
+        assert again.recognised
+        assert f"(upload #{first.upload_id}, {local:%Y-%m-%d %H:%M});" in again.message("en")
+        assert f"（上传记录 #{first.upload_id}，{local:%Y-%m-%d %H:%M}）" in again.message("zh")
+        assert "UTC" not in again.message("en")
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("role", "kinds"),
     [("call_center", ["complaints"]), ("supervisor", []), ("director", []), ("manager", 17), ("admin", 17)],

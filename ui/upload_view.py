@@ -27,6 +27,7 @@ from core.importing.upload import (
     import_complaint_upload,
     import_record_upload,
     list_uploads,
+    local_when,
     read_upload,
     refusal_message,
     rejected_rows_download,
@@ -63,7 +64,7 @@ STATUSES = {
     "undone": N_("Undone"),
     "dry_run": N_("Checked only"),
 }
-HISTORY_TABLE = (
+HISTORY_DOWNLOAD = (
     Column("id", N_("Upload no.")),
     Column("created_at", N_("When"), "datetime"),
     Column("username", N_("Uploaded by")),
@@ -72,6 +73,24 @@ HISTORY_TABLE = (
     *(Column(key, label, "number") for key, label in COUNTS),
     Column("state", N_("Status")),
 )
+# On screen the five outcome counts share one column (only those that are not zero), so the
+# table fits a 1400 px window in Chinese too; the CSV keeps one column per count.
+HISTORY_TABLE = (
+    *HISTORY_DOWNLOAD[:5],
+    Column("rows_read", N_("Rows read"), "number"),
+    Column("outcome", N_("Outcome")),
+    Column("state", N_("Status")),
+)
+HISTORY_WIDTHS = {
+    "id": 70,
+    "created_at": 140,
+    "username": 90,
+    "kind": 100,
+    "file_name": 150,
+    "rows_read": 75,
+    "outcome": 150,
+    "state": 140,
+}
 UNMATCHED_TABLE = (
     Column("ref_text", N_("Written in the file")),
     Column("reason", N_("Why it is unmatched")),
@@ -152,7 +171,7 @@ def show_rejected(outcome: UploadOutcome, lang: str, *, key: str) -> None:
 def show_done(outcome: UploadOutcome, lang: str) -> None:
     """The outcome of a write: what was saved, and what to do with the rejected rows."""
     if outcome.committed and not outcome.recognised:
-        st.success(t("Upload #{id} saved.", lang, id=outcome.upload_id), icon=":material/check_circle:")
+        st.success(saved_summary(outcome, lang), icon=":material/check_circle:")
     elif outcome.recognised:
         st.info(outcome.message(lang), icon=":material/content_copy:")
     else:
@@ -161,22 +180,60 @@ def show_done(outcome: UploadOutcome, lang: str) -> None:
     show_rejected(outcome, lang, key="done")
 
 
+def saved_summary(outcome: UploadOutcome, lang: str) -> str:
+    """The line after a write: how many rows were written in all, then how they split.
+
+    Unmatched rows are written too, so "0 new" alone would read as if nothing was saved.
+    """
+    counts = outcome.counts()
+    return tn(
+        "Upload #{id} saved: {n} row written ({inserted} new matched, {updated} updated, "
+        "{unmatched} unmatched).",
+        "Upload #{id} saved: {n} rows written ({inserted} new matched, {updated} updated, "
+        "{unmatched} unmatched).",
+        outcome.written(),
+        lang,
+        id=outcome.upload_id,
+        inserted=format_number(counts["inserted"], lang),
+        updated=format_number(counts["updated"], lang),
+        unmatched=format_number(counts["unmatched"], lang),
+    )
+
+
 def import_choice(outcome: UploadOutcome, lang: str) -> tuple[str, str, int]:
     """The import button's label, what to do with rejected rows, and how many rows would be written."""
     counts = outcome.counts()
     # What will be written: new, changed and unmatched rows (duplicates change nothing).
-    valid = counts["inserted"] + counts["updated"] + counts["unmatched"]
-    if counts["unmatched"]:
+    valid = outcome.written()
+    # Rows that name neither a customer nor a department cannot be resolved in the unmatched list.
+    neither = outcome.unattributable()
+    if counts["unmatched"] - neither:
         st.warning(
             tn(
                 "{n} complaint will be stored as unmatched: it counts for no department until its "
                 "customer or department is resolved in the list of unmatched complaints below.",
                 "{n} complaints will be stored as unmatched: they count for no department until their "
                 "customer or department is resolved in the list of unmatched complaints below.",
-                counts["unmatched"],
+                counts["unmatched"] - neither,
                 lang,
             ),
             icon=":material/link_off:",
+        )
+    if neither:
+        st.warning(
+            tn(
+                "{n} row names neither a customer nor a department: it would be stored as unmatched but "
+                "can never be attributed to a department, since unmatched complaints are resolved by the "
+                "name they carry. Map a customer or department column above, or leave the row out of "
+                "the file.",
+                "{n} rows name neither a customer nor a department: they would be stored as unmatched but "
+                "can never be attributed to a department, since unmatched complaints are resolved by the "
+                "name they carry. Map a customer or department column above, or leave these rows out of "
+                "the file.",
+                neither,
+                lang,
+            ),
+            icon=":material/block:",
         )
     if not counts["rejected"]:
         return tn("Import {n} row", "Import {n} rows", valid, lang), "refuse", valid
@@ -211,9 +268,15 @@ def complaint_flow(name: str, data: bytes, user: CurrentUser, lang: str) -> None
     source = st.session_state.get("upload_source") or "callcenter"
     earlier = previous_upload(glue.get_engine(), COMPLAINTS, digest, source)
     if earlier is not None:
-        when = earlier.created_at_utc.strftime("%Y-%m-%d %H:%M UTC")
-        message = "This exact file was already imported (upload #{id}, {when}); nothing would change."
-        st.info(t(message, lang, id=earlier.id, when=when), icon=":material/content_copy:")
+        st.info(
+            t(
+                "This exact file was already imported (upload #{id}, {when}); nothing would change.",
+                lang,
+                id=earlier.id,
+                when=local_when(earlier.created_at_utc, lang),
+            ),
+            icon=":material/content_copy:",
+        )
         return
     sheets = _remember("sheets", digest, lambda: workbook_sheets(data, name))
     encoding, sheet, day_first = _chosen_options(sheets)
@@ -515,11 +578,30 @@ def history(user: CurrentUser, lang: str) -> None:
         st.caption(t("No upload yet.", lang))
         return
     shown = frame.assign(
-        state=[_state(status, by, lang) for status, by in zip(frame["status"], frame["undone_by"])]
+        state=[_state(status, by, lang) for status, by in zip(frame["status"], frame["undone_by"])],
+        outcome=[_outcome_text(row, lang) for row in frame.to_dict("records")],
     )
-    widgets.table(shown, HISTORY_TABLE, lang, key="upload_history", height=min(36 * (len(frame) + 1), 420))
+    widgets.table(
+        shown,
+        HISTORY_TABLE,
+        lang,
+        key="upload_history",
+        height=min(36 * (len(frame) + 1), 420),
+        widths=HISTORY_WIDTHS,
+        download_columns=HISTORY_DOWNLOAD,
+    )
     if user.can(Permission.UNDO_UPLOAD):
         _undo_form(frame, user, lang)
+
+
+def _outcome_text(row: dict[str, Any], lang: str) -> str:
+    """The counts of one upload that are not zero, e.g. "新增 1 · 未匹配 1 · 拒绝 1"."""
+    parts = [
+        f"{t(label, lang)} {format_number(row[key], lang)}"
+        for key, label in COUNTS[1:]
+        if row[key] and not pd.isna(row[key])
+    ]
+    return " · ".join(parts) or "—"
 
 
 def _state(status: str, undone_by: str | None, lang: str) -> str:

@@ -131,32 +131,45 @@ def table(
     key: str,
     file_name: str | None = None,
     height: int | str | None = None,
+    widths: Mapping[str, str | int] | None = None,
+    download_columns: Sequence[Column] | None = None,
 ) -> None:
     """A table described in core.tables, with the same columns downloadable as CSV (numbers raw).
 
     Up to STATIC_ROWS rows it is drawn whole, long texts wrapping; longer tables scroll, numbers
-    right-aligned.
+    right-aligned. `widths` (by column key: "small", "medium", "large" or pixels) narrows columns
+    of a scrolling table; `download_columns`, when given, are the CSV's columns instead.
     """
     if frame.empty:
         st.caption(t("Nothing to list.", lang))
         return
-    shown, numeric, csv = glue.memo(_prepared_table, frame, tuple(columns), lang)
+    download = tuple(download_columns) if download_columns is not None else None
+    shown, numeric, csv = glue.memo(_prepared_table, frame, tuple(columns), lang, download)
     if len(shown) <= STATIC_ROWS and height is None:
         st.table(shown.style.hide(axis="index"))
     else:
+        config = {header: st.column_config.TextColumn(alignment="right") for header in numeric}
+        for column in columns:
+            if widths and column.key in widths:
+                header = t(column.header, lang)
+                right = "right" if header in numeric else None
+                config[header] = st.column_config.TextColumn(width=widths[column.key], alignment=right)
         st.dataframe(
             shown,
             hide_index=True,
             width="stretch",
             height=height or 560,
-            column_config={header: st.column_config.TextColumn(alignment="right") for header in numeric},
+            column_config=config,
             key=f"{key}_table",
         )
     _download_button(csv, key=key, file_name=file_name or key, lang=lang)
 
 
 def _prepared_table(
-    frame: pd.DataFrame, columns: tuple[Column, ...], lang: str
+    frame: pd.DataFrame,
+    columns: tuple[Column, ...],
+    lang: str,
+    download_columns: tuple[Column, ...] | None = None,
 ) -> tuple[pd.DataFrame, list[str], bytes]:
     """A table as shown, its numeric headers and its CSV; made once per content and language
     (glue.memo), since formatting every cell through babel on every rerun took most of a rerun."""
@@ -164,7 +177,7 @@ def _prepared_table(
     numeric = [
         header for column, header in zip(columns, headers(columns, lang), strict=True) if column.numeric
     ]
-    return shown, numeric, csv_bytes(download_table(frame, columns, lang))
+    return shown, numeric, csv_bytes(download_table(frame, download_columns or columns, lang))
 
 
 def _css_text(text: str) -> str:

@@ -56,6 +56,7 @@ from core.importing.reader import ROW_INDEX, as_text
 from core.importing.reasons import UNMATCHED_REASONS, render
 from core.importing.sniff import sniff_file
 from core.settings import get_settings
+from core.tables import KINDS
 
 COMPLAINTS = "complaints"
 COMMIT_EVENT, UNDO_EVENT, RESOLVE_EVENT, PROFILE_EVENT = (
@@ -148,6 +149,23 @@ class UploadOutcome:
 
     def counts(self) -> dict[str, int]:
         return self.result.counts()
+
+    def written(self) -> int:
+        """How many rows were (or would be) written: new, updated and unmatched ones."""
+        counts = self.counts()
+        return counts["inserted"] + counts["updated"] + counts["unmatched"]
+
+    def unattributable(self) -> int:
+        """Unmatched rows that name neither a customer nor a department.
+
+        The list of unmatched complaints resolves rows by the name they carry, so these rows can
+        never be attributed to a department.
+        """
+        outcomes = self.result.outcomes
+        if outcomes.empty:
+            return 0
+        neither = render(UNMATCHED_REASONS, "no_customer_or_department", "en")
+        return int(((outcomes["outcome"] == "unmatched") & (outcomes["reason_en"] == neither)).sum())
 
     def message(self, lang: str = "en") -> str:
         return self.result.message(lang)
@@ -418,15 +436,11 @@ def _recognised(
             rejected=earlier.rejected,
             dry_run=True,
             message_code="already_imported",
-            message_fields={"value": earlier.id, "limit": _utc_text(earlier.created_at_utc)},
+            message_fields={"value": earlier.id, "limit": local_time_text(earlier.created_at_utc)},
         )
     else:
         result = already_imported(engine, kind, earlier, file_name, username, source)
     return UploadOutcome(kind, result, recognised=True)
-
-
-def _utc_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- undo bookkeeping -----------------------------------------------------------------------
@@ -603,6 +617,11 @@ def _local(moment: datetime | None) -> datetime | None:
 def local_time_text(moment: datetime | None) -> str:
     local = _local(moment)
     return local.strftime("%Y-%m-%d %H:%M") if local else "—"
+
+
+def local_when(moment: datetime | None, lang: str) -> str:
+    """A UTC audit time in the organisation's time zone, written as the upload history writes it."""
+    return KINDS["datetime"](_local(moment), lang)
 
 
 def list_uploads(session: Session, *, username: str | None = None, limit: int = 200) -> pd.DataFrame:

@@ -8,6 +8,7 @@ department or segment filter, so filtering never changes a supervisor's percenti
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -88,6 +89,28 @@ def supervisor_label(names: pd.Series, codes: pd.Series) -> pd.Series:
     return names.astype(str) + " (" + codes.astype(str) + ")"
 
 
+# Decimals each value format is shown with (as a fraction: a percent with one decimal is 0.001).
+_SHOWN_DECIMALS = {"percent": 3, "score": 0, "number": 0, "decimal": 1}
+
+
+def shown_values(kpi: str, values: pd.Series) -> pd.Series:
+    """The values as the tables show them (rounded half up to the shown precision), for ranking.
+
+    0.92003 and 0.91997 both read 92.0%: ranked on the shown value they share a rank and a
+    percentile, so two equal figures on screen never get different places.
+    """
+    decimals = _SHOWN_DECIMALS[KPIS[kpi].value_format]
+    step = decimal.Decimal(1).scaleb(-decimals)
+
+    def rounded(value: object) -> float:
+        if value is None or pd.isna(value):  # type: ignore[arg-type]
+            return np.nan
+        return float(decimal.Decimal(str(value)).quantize(step, rounding=decimal.ROUND_HALF_UP))
+
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    return numbers.map(rounded).astype("float64")
+
+
 def percentile_ranks(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Each value's percentile among the others, 0–100: the share of them it beats, ties counted half.
 
@@ -127,7 +150,8 @@ def comparison_table(
         table[kpi] = pd.to_numeric(table[kpi], errors="coerce").astype("float64")
     table["team_skills_mean"] = (table["score_team"] + table["score_skills"]) / 2.0
     for kpi, spec in KPIS.items():
-        table[f"percentile_{kpi}"] = percentile_ranks(table[kpi], spec.higher_is_better)
+        # On the value as shown, so equal figures on screen share a percentile.
+        table[f"percentile_{kpi}"] = percentile_ranks(shown_values(kpi, table[kpi]), spec.higher_is_better)
     return table[COMPARISON_COLUMNS].reset_index(drop=True)
 
 
@@ -146,14 +170,16 @@ def filter_comparison(
 def rank_supervisors(table: pd.DataFrame, kpi: str) -> pd.DataFrame:
     """The rows best first on `kpi`, with `rank` (1 = best; ties share the better rank) and `value`.
 
-    Supervisors without a value come last, unranked (rank NaN), in code order.
+    Ranked on the value as shown (shown_values): equal figures on screen share the better rank
+    (competition ranking 1, 2, 2, 4) and are listed in code order. Supervisors without a value
+    come last, unranked (rank NaN), in code order.
     """
     spec = KPIS[kpi]
     value = table[kpi].astype("float64")
-    ranked = table.assign(
-        value=value, rank=(value if spec.higher_is_better else -value).rank(method="min", ascending=False)
-    )
-    ranked = ranked.assign(_missing=value.isna(), _key=-value if spec.higher_is_better else value)
+    shown = shown_values(kpi, value)
+    oriented = shown if spec.higher_is_better else -shown
+    ranked = table.assign(value=value, rank=oriented.rank(method="min", ascending=False))
+    ranked = ranked.assign(_missing=shown.isna(), _key=-oriented)
     ranked = ranked.sort_values(["_missing", "_key", "code"], kind="stable")
     return ranked.drop(columns=["_missing", "_key"]).reset_index(drop=True)
 
