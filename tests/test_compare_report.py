@@ -56,7 +56,7 @@ def test_a_chosen_department_outside_the_scope_is_refused(demo_url):
 def test_compare_with_two_departments_offers_their_report(demo_app):
     at = open_page("compare", demo_app, lang="en", departments="D01,D03")
     captions = " ".join(c.value for c in at.caption)
-    assert "The report of the departments D01, D03 for this week" in captions
+    assert "The report of the departments D01, D03 for Week 47, 2026" in captions
     at.button(key="compare_prepare_xlsx").click().run()
     assert not at.exception and not at.error
     data = at.session_state[f"report:compare:xlsx:{WEEK}:D01+D03:en"]
@@ -68,6 +68,6 @@ def test_compare_of_one_segment_offers_that_segments_departments(demo_app):
     captions = " ".join(c.value for c in at.caption)
     assert "部门 D03, D04" in captions
     at = open_page("compare", demo_app, lang="en", departments="D01,D03", segment="bank")
-    assert "The report of D01 for this week" in " ".join(c.value for c in at.caption)
+    assert "The report of 银行一部 (D01) for Week 47, 2026" in " ".join(c.value for c in at.caption)
     at = open_page("compare", demo_app, lang="en")
-    assert "The report of the company for this week" in " ".join(c.value for c in at.caption)
+    assert "The report of the company for Week 47, 2026" in " ".join(c.value for c in at.caption)

@@ -6,17 +6,23 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import format_week, t
 from core.periods import PeriodError
 from ui import glue
 
 FORMATS = (("xlsx", "Excel"), ("pdf", "PDF"))
 
 
-def report_unit_text(department_code: str | None, department_codes: Sequence[str] | None, lang: str) -> str:
-    """What the download covers: 'D01', 'the departments D01, D03', or 'the company'."""
+def report_unit_text(
+    department_code: str | None,
+    department_codes: Sequence[str] | None,
+    lang: str,
+    names: dict[str, str] | None = None,
+) -> str:
+    """What the download covers: '银行一部 (D01)', 'the departments D01, D03', or 'the company'."""
     if department_code:
-        return department_code
+        name = (names or {}).get(department_code)
+        return f"{name} ({department_code})" if name else department_code
     if department_codes:
         return t("the departments {codes}", lang, codes=", ".join(sorted(department_codes)))
     return t("the company", lang)
@@ -41,11 +47,14 @@ def report_panel(
     scope = glue.current_scope()
     codes = None if department_code or not department_codes else tuple(sorted(department_codes))
     with st.expander(t("Weekly report: Excel or PDF", lang), icon=":material/summarize:"):
+        departments = glue.load_departments(scope)
+        names = dict(zip(departments["code"], departments["name"], strict=True))
         st.caption(
             t(
-                "The report of {unit} for this week, as you may see it.",
+                "The report of {unit} for {week}, as you may see it.",
                 lang,
-                unit=report_unit_text(department_code, codes, lang),
+                unit=report_unit_text(department_code, codes, lang, names),
+                week=format_week(week, lang),
             )
         )
         for column, (fmt, name) in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
